@@ -1,0 +1,1 @@
+# Models arrive with the IT asset management issue; tickets.models.Ticket is their base.

@@ -1,0 +1,1 @@
+# Models arrive with the Change and release management issue; tickets.models.Ticket is their base.

@@ -1,0 +1,1 @@
+# Models arrive with the Configuration management (CMDB) issue; tickets.models.Ticket is their base.

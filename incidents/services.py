@@ -1,0 +1,86 @@
+"""Incident actions: the shared ticket services plus what is incident-specific
+(parent/child resolution, requester replies that reopen, auto-close)."""
+
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from incidents.models import Incident, ResolutionCode
+from incidents.workflow import CLOSED, OPEN, RESOLVED
+from tickets import services as ticket_services
+from tickets.models import Channel, TimelineEntry
+from tickets.workflow import AGENT
+
+
+def create_incident(*, by, requester=None, title, description="", channel=Channel.PORTAL, impact=3, urgency=3,
+                    category=None, assignment_group=None, assignee=None, is_major=False, parent=None, watchers=()):
+    requester = requester or by
+    fields = {"description": description or "", "impact": impact, "urgency": urgency, "category": category,
+              "assignment_group": assignment_group, "assignee": assignee, "is_major": is_major, "parent": parent}
+    if parent is not None and parent.parent_id:
+        from tickets.exceptions import ValidationFailed
+
+        raise ValidationFailed("The ticket could not be created.",
+                               fields={"parent": [f"{parent.number} is itself a child; link to its parent."]})
+    return ticket_services.create_ticket(Incident, by=by, requester=requester, title=title, channel=channel,
+                                         fields=fields, watchers=watchers)
+
+
+def update_incident(incident, *, by, changes, expected_version=None):
+    return ticket_services.update_ticket(incident, by=by, changes=changes, expected_version=expected_version)
+
+
+def transition_incident(incident, action, *, by, fields=None, expected_version=None, comment=""):
+    """Any named incident action; resolving or closing a parent cascades to its open children."""
+    with transaction.atomic():
+        incident = ticket_services.transition(incident, action, by=by, fields=fields,
+                                              expected_version=expected_version, comment=comment)
+        if action == "resolve":
+            for child in incident.children.filter(state__in=OPEN):
+                ticket_services.transition(
+                    child, "resolve", by=by,
+                    fields={"resolution_code": ResolutionCode.RESOLVED_BY_PARENT,
+                            "resolution_notes": f"Resolved with parent {incident.number}: {incident.resolution_notes}"},
+                )
+    return incident
+
+
+def add_reply(incident, *, by, body, is_public=True, channel="", attachments=()):
+    """A comment; a requester's reply to a recently resolved incident reopens it."""
+    with transaction.atomic():
+        entry = ticket_services.add_comment(incident, by=by, body=body, is_public=is_public, channel=channel,
+                                            attachments=attachments)
+        incident.refresh_from_db()
+        if (incident.state == RESOLVED and ticket_services.role_for(by, incident) != AGENT
+                and incident.resolved_at is not None and incident.resolved_at >= timezone.now() - reopen_window()):
+            ticket_services.transition(incident, "reopen", by=by)
+    return entry
+
+
+def reopen_window() -> timedelta:
+    tenant = getattr(connection, "tenant", None)
+    return timedelta(days=getattr(tenant, "reopen_window_days", 7))
+
+
+def auto_close_resolved(*, now=None, batch_size: int = 500) -> int:
+    """Close incidents resolved longer ago than the tenant's auto-close period. Idempotent."""
+    tenant = getattr(connection, "tenant", None)
+    days = getattr(tenant, "auto_close_days", 7)
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    closed = 0
+    ids = list(Incident.objects.filter(state=RESOLVED, resolved_at__lt=cutoff).values_list("pk", flat=True)[:batch_size])
+    for incident in Incident.objects.filter(pk__in=ids):
+        with transaction.atomic():
+            locked = Incident.objects.select_for_update(skip_locked=True).filter(pk=incident.pk, state=RESOLVED).first()
+            if locked is None:
+                continue
+            locked.state = CLOSED
+            locked.closed_at = timezone.now()
+            locked.version += 1
+            locked.save(update_fields=["state", "closed_at", "version", "updated_at"])
+            ticket_services.record(locked, kind=TimelineEntry.Kind.TRANSITION, is_public=True,
+                                   body=f"Closed automatically {days} days after resolution.",
+                                   data={"action": "close", "from": RESOLVED, "to": CLOSED, "fields": {}, "automatic": True})
+            closed += 1
+    return closed

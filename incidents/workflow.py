@@ -1,0 +1,31 @@
+from tickets.workflow import AGENT, REQUESTER, T, Workflow
+
+NEW, IN_PROGRESS, ON_HOLD, RESOLVED, CLOSED, CANCELLED = "new", "in_progress", "on_hold", "resolved", "closed", "cancelled"
+OPEN = {NEW, IN_PROGRESS, ON_HOLD}
+
+WORKFLOW = Workflow(
+    initial=NEW,
+    states={
+        NEW: "New",
+        IN_PROGRESS: "In Progress",
+        ON_HOLD: "On Hold",
+        RESOLVED: "Resolved",
+        CLOSED: "Closed",
+        CANCELLED: "Cancelled",
+    },
+    open_states=frozenset(OPEN),
+    paused=frozenset({ON_HOLD}),
+    final=frozenset({CLOSED, CANCELLED}),
+    stamps={RESOLVED: "resolved_at", CLOSED: "closed_at", CANCELLED: "closed_at"},
+    transitions=(
+        T("start", {NEW}, IN_PROGRESS, "Start work", style="primary"),
+        T("hold", {NEW, IN_PROGRESS}, ON_HOLD, "Put on hold", requires=("hold_reason",)),
+        T("resume", {ON_HOLD}, IN_PROGRESS, "Resume", clears=("hold_reason",), style="primary"),
+        T("resolve", OPEN, RESOLVED, "Resolve", requires=("resolution_code", "resolution_notes"),
+          clears=("hold_reason",), style="success"),
+        T("reopen", {RESOLVED}, IN_PROGRESS, "Reopen", roles={AGENT, REQUESTER},
+          clears=("resolution_code", "resolution_notes")),
+        T("close", {RESOLVED}, CLOSED, "Close", roles={AGENT, REQUESTER}),
+        T("cancel", OPEN, CANCELLED, "Cancel", requires=("cancel_reason",), style="danger"),
+    ),
+)

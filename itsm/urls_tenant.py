@@ -1,0 +1,15 @@
+"""URLs on a tenant's host (<slug>.<BASE_DOMAIN>): agent desk, portal, API."""
+
+from django.urls import include, path
+
+from itsm.health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("", include("accounts.urls")),
+    path("desk/", include(("incidents.urls_desk", "desk"))),
+    path("portal/", include(("incidents.urls_portal", "portal"))),
+    path("", include("tickets.urls")),
+    path("", include("tenants.urls_tenant")),
+    path("api/", include("itsm.api_urls")),
+]

@@ -1,0 +1,1 @@
+# Models arrive with the Knowledge management issue; tickets.models.Ticket is their base.

@@ -1,0 +1,18 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+
+
+class TenantStatusMiddleware:
+    """A suspended tenant's users and API get a clear 403, nothing else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None and not tenant.is_public and not tenant.is_active and request.path != "/healthz":
+            message = f"The service desk for {tenant.name} is suspended. Contact your service provider."
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message, "code": "tenant_suspended"}, status=403)
+            return render(request, "errors/suspended.html", {"message": message, "tenant": tenant}, status=403)
+        return self.get_response(request)

@@ -1,0 +1,87 @@
+"""Shared fixtures.
+
+Two tenant schemas (alpha, beta) are created once per test session; each test
+runs in a transaction that is rolled back, so tests stay fast and isolated.
+Beta exists to prove that nothing of alpha's is visible from it.
+"""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from tenants import services as tenant_services
+from tenants.models import Tenant
+
+ALPHA, BETA = "alpha", "beta"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        tenant_services.ensure_public_tenant()
+        for slug, name in ((ALPHA, "Alpha Ltd"), (BETA, "Beta plc")):
+            if not Tenant.objects.filter(slug=slug).exists():
+                tenant_services.create_tenant(slug=slug, name=name, admin_email=f"admin@{slug}.test",
+                                              admin_name=f"{name} Admin", admin_password=None)
+        connection.set_schema_to_public()
+
+
+@pytest.fixture
+def tenant(db):
+    """Alpha, active as the connection's schema for the test."""
+    alpha = Tenant.objects.get(slug=ALPHA)
+    connection.set_tenant(alpha)
+    yield alpha
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def other_tenant(db):
+    return Tenant.objects.get(slug=BETA)
+
+
+@pytest.fixture
+def in_other_tenant(other_tenant):
+    """Context manager factory: ``with in_other_tenant(): ...`` runs in beta's schema."""
+    return lambda: schema_context(other_tenant.schema_name)
+
+
+def host_of(tenant) -> str:
+    return tenant_services.tenant_host(tenant.slug)
+
+
+@pytest.fixture
+def make_client():
+    """A browser-like client on a tenant's host, optionally logged in."""
+
+    def factory(tenant, user=None):
+        client = Client(HTTP_HOST=host_of(tenant))
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return factory
+
+
+@pytest.fixture
+def agent(tenant):
+    from tests.factories import AgentFactory
+
+    return AgentFactory()
+
+
+@pytest.fixture
+def requester(tenant):
+    from tests.factories import RequesterFactory
+
+    return RequesterFactory()
+
+
+@pytest.fixture
+def group(tenant, agent):
+    from tests.factories import GroupFactory
+
+    group = GroupFactory()
+    group.members.add(agent)
+    return group

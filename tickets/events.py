@@ -1,0 +1,57 @@
+"""A small in-process event bus.
+
+The core announces what happened to a ticket (created, transitioned, replied,
+assigned...) and listeners (notifications today, SLA and integrations later)
+subscribe. Events are delivered after the surrounding transaction commits, so
+a listener never sees, or enqueues work for, a write that was rolled back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+CREATED = "created"
+UPDATED = "updated"
+ASSIGNED = "assigned"
+TRANSITIONED = "transitioned"
+REPLIED = "replied"  # public reply
+NOTED = "noted"  # internal work note
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    name: str
+    ticket: Any
+    actor: Any = None
+    data: dict = field(default_factory=dict)
+
+
+_listeners: dict[str, list[Callable[[TicketEvent], None]]] = defaultdict(list)
+
+
+def subscribe(*names: str):
+    def decorator(fn):
+        for name in names:
+            if fn not in _listeners[name]:
+                _listeners[name].append(fn)
+        return fn
+
+    return decorator
+
+
+def publish(event: TicketEvent) -> None:
+    def deliver():
+        for listener in _listeners.get(event.name, []):
+            try:
+                listener(event)
+            except Exception:  # one broken listener must not break the write that already committed
+                logger.exception("ticket event listener failed", extra={"event": event.name, "listener": listener.__qualname__})
+
+    transaction.on_commit(deliver)

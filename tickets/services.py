@@ -1,0 +1,286 @@
+"""Every write to any ticket type goes through these functions.
+
+Each runs in one transaction, locks the ticket row, writes its timeline entry
+in the same transaction and announces an event after commit. Process apps
+wrap them with what is their own (incidents.services, ...), never bypass them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from tickets import events, markdown, numbering
+from tickets.exceptions import NotPermitted, StaleVersion, ValidationFailed
+from tickets.models import DEFAULT_PRIORITY_MATRIX, PriorityMatrixEntry, TimelineEntry
+from tickets.workflow import AGENT, REQUESTER
+
+# Fields whose change recomputes priority through the matrix.
+PRIORITY_INPUTS = ("impact", "urgency")
+
+
+def role_for(user, ticket=None) -> str:
+    """The workflow role a user acts in on a ticket; refuses anyone else's ticket."""
+    if user.is_agent:
+        return AGENT
+    if ticket is None or ticket.requester_id == user.pk or ticket.watchers.filter(pk=user.pk).exists():
+        return REQUESTER
+    raise NotPermitted("You can only act on your own tickets.")
+
+
+def compute_priority(impact: int, urgency: int) -> int:
+    entry = PriorityMatrixEntry.objects.filter(impact=impact, urgency=urgency).values_list("priority", flat=True).first()
+    return entry or DEFAULT_PRIORITY_MATRIX[(int(impact), int(urgency))]
+
+
+def record(ticket, *, kind: str, by=None, is_public: bool = False, body: str = "", data: dict | None = None, channel: str = "") -> TimelineEntry:
+    return TimelineEntry.objects.create(
+        ticket_type=ContentType.objects.get_for_model(ticket),
+        ticket_id=ticket.pk,
+        kind=kind,
+        is_public=is_public,
+        author=by,
+        channel=channel,
+        body=body,
+        body_html=markdown.render(body) if body else "",
+        data=data or {},
+    )
+
+
+def _display(ticket, field: models.Field, value: Any) -> Any:
+    """A JSON-safe, human-readable value for the timeline."""
+    if value is None or value == "":
+        return None
+    if field.is_relation:
+        return str(value)
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, (int, float, bool, str)):
+        return value
+    return str(value)
+
+
+def _clean_field(ticket, name: str, value: Any, errors: dict) -> None:
+    field = ticket._meta.get_field(name)
+    if field.is_relation:
+        if value is None and not field.null:
+            errors.setdefault(name, []).append("This field is required.")
+        return
+    if isinstance(field, (models.CharField, models.TextField)) and value is None:
+        value = ""
+    try:
+        field.clean(value, ticket)
+    except ValidationError as exc:
+        errors.setdefault(name, []).extend(exc.messages)
+
+
+def _check_assignment(ticket, errors: dict) -> None:
+    assignee = ticket.assignee
+    if assignee is None:
+        return
+    if not assignee.is_active or not assignee.is_agent:
+        errors.setdefault("assignee", []).append(f"{assignee} is not an active agent.")
+    elif ticket.assignment_group_id and not ticket.assignment_group.members.filter(pk=assignee.pk).exists():
+        errors.setdefault("assignee", []).append(f"{assignee} is not a member of {ticket.assignment_group}.")
+
+
+def _lock(ticket, expected_version: int | None):
+    locked = type(ticket).objects.select_for_update().get(pk=ticket.pk)
+    if expected_version is not None and locked.version != int(expected_version):
+        raise StaleVersion(
+            f"{locked.number} was changed by someone else (version {locked.version}, you had {expected_version}). "
+            "Reload it and apply your change again."
+        )
+    return locked
+
+
+def create_ticket(model, *, by, requester, title: str, channel: str, fields: dict | None = None, watchers: Iterable = ()):
+    fields = dict(fields or {})
+    ticket = model(
+        title=(title or "").strip(),
+        requester=requester,
+        channel=channel,
+        created_by=by,
+        state=model.workflow.initial,
+        **fields,
+    )
+    errors: dict[str, list[str]] = {}
+    for name in ["title", "channel", "description", *[f for f in fields if not ticket._meta.get_field(f).is_relation]]:
+        _clean_field(ticket, name, getattr(ticket, name), errors)
+    if not ticket.title:
+        errors.setdefault("title", []).append("A short summary is required.")
+    _check_assignment(ticket, errors)
+    if errors:
+        raise ValidationFailed("The ticket could not be created.", fields=errors)
+
+    with transaction.atomic():
+        ticket.number = numbering.next_number(model.NUMBER_PREFIX)
+        ticket.priority = compute_priority(ticket.impact, ticket.urgency)
+        ticket.description_html = markdown.render(ticket.description)
+        ticket.save()
+        watchers = [w for w in watchers if w is not None]
+        if watchers:
+            ticket.watchers.add(*watchers)
+        record(ticket, kind=TimelineEntry.Kind.CREATED, by=by, is_public=True, channel=channel,
+               data={"state": ticket.state, "priority": ticket.priority})
+        events.publish(events.TicketEvent(events.CREATED, ticket, by))
+        if ticket.assignee_id:
+            events.publish(events.TicketEvent(events.ASSIGNED, ticket, by))
+    return ticket
+
+
+def update_ticket(ticket, *, by, changes: dict, expected_version: int | None = None):
+    """Change editable fields; records one field-change entry listing old and new values."""
+    model = type(ticket)
+    unknown = set(changes) - set(model.EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            "Some fields cannot be changed this way.",
+            fields={name: ["This field cannot be changed directly (use an action, or it is read-only)."] for name in sorted(unknown)},
+        )
+    if not by.is_agent:
+        raise NotPermitted("Only agents can edit ticket fields.")
+    with transaction.atomic():
+        locked = _lock(ticket, expected_version)
+        before = {name: getattr(locked, name) for name in changes}
+        for name, value in changes.items():
+            setattr(locked, name, value.strip() if name == "title" and isinstance(value, str) else value)
+        errors: dict[str, list[str]] = {}
+        for name in changes:
+            _clean_field(locked, name, getattr(locked, name), errors)
+        if "title" in changes and not locked.title:
+            errors.setdefault("title", []).append("A short summary is required.")
+        _check_assignment(locked, errors)
+        validate = getattr(locked, "validate_change", None)
+        if validate:
+            validate(errors)
+        if errors:
+            raise ValidationFailed("The ticket was not changed.", fields=errors)
+        if set(PRIORITY_INPUTS) & set(changes):
+            before.setdefault("priority", locked.priority)
+            locked.priority = compute_priority(locked.impact, locked.urgency)
+        if "description" in changes:
+            locked.description_html = markdown.render(locked.description)
+        diff = []
+        for name, old in before.items():
+            new = getattr(locked, name)
+            if old != new:
+                field = model._meta.get_field(name)
+                diff.append({"field": name, "label": str(field.verbose_name).capitalize(),
+                             "old": _display(locked, field, old), "new": _display(locked, field, new)})
+        if not diff:
+            return locked
+        locked.version += 1
+        locked.save()
+        record(locked, kind=TimelineEntry.Kind.FIELD_CHANGE, by=by, data={"changes": diff})
+        changed = {d["field"] for d in diff}
+        events.publish(events.TicketEvent(events.UPDATED, locked, by, {"fields": sorted(changed)}))
+        if "assignee" in changed and locked.assignee_id:
+            events.publish(events.TicketEvent(events.ASSIGNED, locked, by))
+    return locked
+
+
+def transition(ticket, action: str, *, by, fields: dict | None = None, expected_version: int | None = None, comment: str = ""):
+    """Take a named workflow transition; refuses with a clear message or changes nothing."""
+    model = type(ticket)
+    fields = dict(fields or {})
+    with transaction.atomic():
+        locked = _lock(ticket, expected_version)
+        role = role_for(by, locked)
+        step = model.workflow.step(locked.state, action, role=role)
+        errors: dict[str, list[str]] = {}
+        unexpected = set(fields) - set(step.fields)
+        for name in sorted(unexpected):
+            errors.setdefault(name, []).append(f"Not accepted by the '{action}' action.")
+        for name, value in fields.items():
+            if name not in unexpected:
+                setattr(locked, name, value)
+        for name in step.requires:
+            if getattr(locked, name) in (None, ""):
+                label = model._meta.get_field(name).verbose_name
+                errors.setdefault(name, []).append(f"{str(label).capitalize()} is required to {step.label.lower()}.")
+        for name in step.fields:
+            if name in fields:
+                _clean_field(locked, name, getattr(locked, name), errors)
+        if errors:
+            raise ValidationFailed(f"Cannot {step.label.lower()} {locked.number}.", fields=errors)
+        for name in step.clears:
+            field = model._meta.get_field(name)
+            setattr(locked, name, None if field.null else "")
+        source = locked.state
+        locked.state = step.target
+        now = timezone.now()
+        for state, stamp in model.workflow.stamps.items():
+            if step.target == state:
+                setattr(locked, stamp, now)
+            elif step.target in model.workflow.open_states:
+                setattr(locked, stamp, None)
+        locked.version += 1
+        locked.save()
+        data = {"action": action, "from": source, "to": step.target,
+                "fields": {name: _display(locked, model._meta.get_field(name), getattr(locked, name)) for name in fields}}
+        record(locked, kind=TimelineEntry.Kind.TRANSITION, by=by, is_public=True, body=comment, data=data)
+        events.publish(events.TicketEvent(events.TRANSITIONED, locked, by, data))
+    return locked
+
+
+def add_comment(ticket, *, by, body: str, is_public: bool, channel: str = "", attachments: Iterable = ()):
+    """A public reply (the requester sees it) or an internal work note (never shown to requesters)."""
+    body = (body or "").strip()
+    attachments = list(attachments)
+    if not body and not attachments:
+        raise ValidationFailed("The comment is empty.", fields={"body": ["Write a message or attach a file."]})
+    role = role_for(by, ticket)
+    if not is_public and role != AGENT:
+        raise NotPermitted("Only agents can write work notes.")
+    from tickets import attachments as attachment_rules
+
+    for upload in attachments:
+        attachment_rules.validate_upload(upload)
+    with transaction.atomic():
+        locked = _lock(ticket, None)
+        kind = TimelineEntry.Kind.REPLY if is_public else TimelineEntry.Kind.WORK_NOTE
+        entry = record(locked, kind=kind, by=by, is_public=is_public, body=body, channel=channel)
+        for upload in attachments:
+            attachment_rules.store(locked, upload=upload, by=by, is_public=is_public, entry=entry)
+        update_fields = ["updated_at"]
+        if is_public and role == AGENT and locked.first_response_at is None and by.pk != locked.requester_id:
+            locked.first_response_at = entry.created_at
+            update_fields.append("first_response_at")
+        locked.save(update_fields=update_fields)
+        events.publish(events.TicketEvent(events.REPLIED if is_public else events.NOTED, locked, by, {"entry_id": entry.pk, "role": role}))
+    return entry
+
+
+def add_attachment(ticket, *, by, upload, is_public: bool = True):
+    from tickets import attachments as attachment_rules
+
+    role = role_for(by, ticket)
+    if not is_public and role != AGENT:
+        raise NotPermitted("Only agents can add internal attachments.")
+    attachment_rules.validate_upload(upload)
+    with transaction.atomic():
+        locked = _lock(ticket, None)
+        attachment = attachment_rules.store(locked, upload=upload, by=by, is_public=is_public, entry=None)
+        record(locked, kind=TimelineEntry.Kind.ATTACHMENT, by=by, is_public=is_public,
+               data={"attachment_id": attachment.pk, "filename": attachment.filename, "size": attachment.size})
+        locked.save(update_fields=["updated_at"])
+    return attachment
+
+
+def set_watchers(ticket, *, by, watchers: Iterable):
+    if not by.is_agent:
+        raise NotPermitted("Only agents can change watchers.")
+    with transaction.atomic():
+        locked = _lock(ticket, None)
+        old = sorted(str(u) for u in locked.watchers.all())
+        locked.watchers.set(list(watchers))
+        new = sorted(str(u) for u in locked.watchers.all())
+        if old != new:
+            record(locked, kind=TimelineEntry.Kind.FIELD_CHANGE, by=by,
+                   data={"changes": [{"field": "watchers", "label": "Watchers", "old": ", ".join(old) or None, "new": ", ".join(new) or None}]})
+    return locked

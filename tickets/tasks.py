@@ -1,0 +1,65 @@
+import logging
+
+from celery import shared_task
+from django.apps import apps
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import connection
+from django.template.loader import render_to_string
+
+from tickets.models import TimelineEntry
+
+logger = logging.getLogger(__name__)
+
+SUBJECTS = {
+    "created": "[{number}] We have received your request: {title}",
+    "assigned": "[{number}] Assigned to you: {title}",
+    "reply_to_requester": "[{number}] New reply: {title}",
+    "reply_to_assignee": "[{number}] Requester replied: {title}",
+    "resolved": "[{number}] Resolved: {title}",
+}
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def send_ticket_notification(model_label, ticket_id, kind, *, actor_id=None, entry_id=None, tenant=None):
+    # The schema is switched from the task headers (tenant-schemas-celery); the explicit
+    # argument is a second guard that the two agree before any mail leaves.
+    if tenant and connection.schema_name != tenant:
+        logger.error("tenant mismatch in notification task", extra={"expected": tenant, "actual": connection.schema_name})
+        return
+    model = apps.get_model(model_label)
+    ticket = model.objects.select_related("requester", "assignee").filter(pk=ticket_id).first()
+    if ticket is None:
+        return
+    if kind in {"created", "reply_to_requester", "resolved"}:
+        recipient = ticket.requester
+    else:
+        recipient = ticket.assignee
+    if recipient is None or not recipient.email or not recipient.is_active:
+        return
+    if recipient.pk == actor_id and kind != "created":  # nobody needs mail about their own action
+        return
+    entry = TimelineEntry.objects.filter(pk=entry_id, is_public=True).first() if entry_id else None
+    tenant_obj = getattr(connection, "tenant", None)
+    context = {
+        "ticket": ticket,
+        "kind": kind,
+        "entry": entry,
+        "recipient": recipient,
+        "product_name": getattr(tenant_obj, "display_product_name", "Service Desk"),
+        "ticket_url": _ticket_url(ticket, recipient, tenant_obj),
+    }
+    body = render_to_string("tickets/email/notification.txt", context)
+    from_email = getattr(tenant_obj, "support_email", "") or settings.DEFAULT_FROM_EMAIL
+    EmailMessage(SUBJECTS[kind].format(number=ticket.number, title=ticket.title), body, from_email, [recipient.email]).send()
+    logger.info("notification sent", extra={"ticket": ticket.number, "kind": kind, "to": recipient.email})
+
+
+def _ticket_url(ticket, recipient, tenant) -> str:
+    domain = tenant.primary_domain if tenant is not None and hasattr(tenant, "primary_domain") else None
+    if not domain:
+        return ""
+    area = "desk" if recipient.is_agent else "portal"
+    scheme = "http" if settings.DEBUG or domain.endswith("localhost") else "https"
+    port = ":8000" if domain.endswith("localhost") else ""
+    return f"{scheme}://{domain}{port}/{area}/{ticket._meta.model_name}s/{ticket.number}/"

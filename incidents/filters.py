@@ -1,0 +1,50 @@
+"""One FilterSet for the agent queue and the API."""
+
+import django_filters
+from django.db.models import Q
+
+from accounts.models import AssignmentGroup, User
+from incidents.models import Incident
+from incidents.workflow import OPEN, WORKFLOW
+from tickets.models import Category, Priority
+
+
+class IncidentFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=WORKFLOW.state_choices())
+    open = django_filters.BooleanFilter(method="filter_open", label="Open only")
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    assignment_group = django_filters.ModelChoiceFilter(queryset=AssignmentGroup.objects.all())
+    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.filter(role__in=["agent", "admin"]))
+    requester = django_filters.ModelChoiceFilter(queryset=User.objects.all())
+    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all())
+    is_major = django_filters.BooleanFilter()
+    parent = django_filters.ModelChoiceFilter(queryset=Incident.objects.all())
+    mine = django_filters.BooleanFilter(method="filter_mine", label="Assigned to me")
+    unassigned = django_filters.BooleanFilter(method="filter_unassigned", label="Unassigned")
+    q = django_filters.CharFilter(method="filter_text", label="Search")
+    opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+
+    class Meta:
+        model = Incident
+        fields = []
+
+    def filter_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(state__in=OPEN) if value else queryset.exclude(state__in=OPEN)
+
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        return queryset.filter(assignee=user) if value and user is not None else queryset
+
+    def filter_unassigned(self, queryset, name, value):
+        return queryset.filter(assignee__isnull=True) if value else queryset
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if value.upper().startswith("INC") and value[3:].isdigit():
+            return queryset.filter(number=value.upper())
+        return queryset.filter(Q(title__icontains=value) | Q(number__iexact=value))

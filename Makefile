@@ -3,6 +3,8 @@
 # DATABASE_URL / REDIS_URL unset -> embedded PostgreSQL and Redis under .data/ (see itsm/devservices.py).
 
 PYTHON ?= python3
+# make is the development entry point: debug settings unless told otherwise.
+export DEBUG ?= 1
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
@@ -36,7 +38,7 @@ run: demo
 	@echo "  API docs    : http://acme.localhost:8000/api/docs/"
 	@echo "  Demo accounts only; Ctrl-C stops web, worker and beat."
 	@echo ""
-	DEBUG=$${DEBUG:-1} PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile
 
 test: services
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -32,3 +32,67 @@ def authenticate_token(key: str):
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def set_time_zone(*, user, time_zone: str) -> None:
+    """The user's own display zone; empty means the tenant's default."""
+    from tenants.services import validate_time_zone
+
+    time_zone = (time_zone or "").strip()
+    if time_zone:
+        validate_time_zone(time_zone)
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+
+
+def create_person(*, by, email: str, full_name: str, role: str, password: str | None = None, time_zone: str = ""):
+    """A tenant admin adds a requester, agent or admin to their tenant."""
+    import zoneinfo
+
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from accounts.models import User
+    from tickets.exceptions import NotPermitted, ValidationFailed
+
+    if not by.is_tenant_admin:
+        raise NotPermitted("Only tenant admins can add people.")
+    errors: dict[str, list[str]] = {}
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = ["Enter a valid email address."]
+    else:
+        if User.objects.filter(email__iexact=email).exists():
+            errors["email"] = ["Someone with this email address already exists."]
+    if not (full_name or "").strip():
+        errors["full_name"] = ["A name is required."]
+    if role not in {User.Role.REQUESTER, User.Role.AGENT, User.Role.ADMIN}:
+        errors["role"] = ["Choose requester, agent or tenant admin."]
+    if time_zone:
+        try:
+            zoneinfo.ZoneInfo(time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            errors["time_zone"] = [f"Unknown time zone '{time_zone}'."]
+    if password:
+        try:
+            validate_password(password, User(email=email, full_name=full_name))
+        except ValidationError as exc:
+            errors["password"] = exc.messages
+    if errors:
+        raise ValidationFailed("The person was not added.", fields=errors)
+    return User.objects.create_user(email, password or None, full_name=full_name.strip(), role=role, time_zone=time_zone)
+
+
+@transaction.atomic
+def set_group_members(*, by, group, members) -> None:
+    from tickets.exceptions import NotPermitted, ValidationFailed
+
+    if not by.is_tenant_admin:
+        raise NotPermitted("Only tenant admins can change group membership.")
+    not_agents = [str(m) for m in members if not m.is_agent]
+    if not_agents:
+        raise ValidationFailed("Only agents can be group members.", fields={"members": [f"Not an agent: {', '.join(not_agents)}."]})
+    group.members.set(members)

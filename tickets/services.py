@@ -284,3 +284,33 @@ def set_watchers(ticket, *, by, watchers: Iterable):
             record(locked, kind=TimelineEntry.Kind.FIELD_CHANGE, by=by,
                    data={"changes": [{"field": "watchers", "label": "Watchers", "old": ", ".join(old) or None, "new": ", ".join(new) or None}]})
     return locked
+
+
+def set_priority_matrix(*, by, cells: dict) -> None:
+    """Replace the tenant's impact x urgency -> priority matrix; all nine cells, priorities 1-5."""
+    from tickets.models import Impact, Priority, Urgency
+
+    if not by.is_tenant_admin:
+        raise NotPermitted("Only tenant admins can change the priority matrix.")
+    errors: dict[str, list[str]] = {}
+    expected = {(i, u) for i in Impact.values for u in Urgency.values}
+    normalised = {}
+    for key, value in cells.items():
+        try:
+            impact, urgency = (int(part) for part in key)
+            priority = int(value)
+        except (TypeError, ValueError):
+            errors.setdefault("cells", []).append(f"Cell {key!r} -> {value!r} is not a number pair and a priority.")
+            continue
+        if priority not in Priority.values:
+            errors.setdefault(f"{impact}x{urgency}", []).append("Priority must be between 1 and 5.")
+        normalised[(impact, urgency)] = priority
+    missing = expected - set(normalised)
+    extra = set(normalised) - expected
+    if missing or extra:
+        errors.setdefault("cells", []).append("Give exactly one priority for each of the nine impact x urgency cells.")
+    if errors:
+        raise ValidationFailed("The priority matrix was not changed.", fields=errors)
+    with transaction.atomic():
+        for (impact, urgency), priority in normalised.items():
+            PriorityMatrixEntry.objects.update_or_create(impact=impact, urgency=urgency, defaults={"priority": priority})

@@ -18,7 +18,7 @@ class IncidentFilter(django_filters.FilterSet):
     requester = django_filters.ModelChoiceFilter(queryset=User.objects.all())
     category = django_filters.ModelChoiceFilter(queryset=Category.objects.all())
     is_major = django_filters.BooleanFilter()
-    parent = django_filters.ModelChoiceFilter(queryset=Incident.objects.all())
+    parent = django_filters.CharFilter(field_name="parent__number", lookup_expr="iexact", label="Parent number")
     mine = django_filters.BooleanFilter(method="filter_mine", label="Assigned to me")
     unassigned = django_filters.BooleanFilter(method="filter_unassigned", label="Unassigned")
     q = django_filters.CharFilter(method="filter_text", label="Search")

@@ -1,9 +1,18 @@
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+
+def api_not_found(request, *args, **kwargs):
+    """Unknown API paths answer in JSON like the rest of the API, not with an HTML page."""
+    return JsonResponse({"detail": f"No API endpoint at {request.path}.", "code": "not_found", "fields": {}}, status=404)
+
 
 urlpatterns = [
     path("v1/", include("incidents.api.urls")),
     path("v1/", include("accounts.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its bootstrap script as a separate file, so the strict CSP holds.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^.*$", api_not_found),
 ]

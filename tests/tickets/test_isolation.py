@@ -15,12 +15,15 @@ def test_other_tenant_sees_none_of_alphas_incidents(tenant, requester, in_other_
 
 
 def test_numbering_is_per_tenant(tenant, requester, in_other_tenant):
-    make_incident(by=requester)
     with in_other_tenant():
         beta_user = RequesterFactory()
-        beta_incident = make_incident(by=beta_user)
-    # Beta's sequence starts on its own, independent of alpha's.
-    assert beta_incident.number == "INC0001001"
+        first_beta = make_incident(by=beta_user)
+    for _ in range(3):
+        make_incident(by=requester)
+    with in_other_tenant():
+        second_beta = make_incident(by=beta_user)
+    # Alpha's three numbers did not advance beta's sequence.
+    assert int(second_beta.number[3:]) == int(first_beta.number[3:]) + 1
 
 
 def test_cache_keys_carry_the_schema(tenant, in_other_tenant):

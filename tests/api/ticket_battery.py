@@ -1,0 +1,252 @@
+"""The checklist every ticket type's API runs: subclass ``TicketApiBattery`` as ``Test<Type>Api``.
+
+A subclass sets ``endpoint``, ``model``, the payloads and workflow paths, and
+implements ``create_ticket``; the tests below then cover list, detail, create,
+update with ETag/If-Match, every action (and that the paths cover every
+declared transition), refusals, guards, unknown input, query counts and
+tenant isolation against that endpoint.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import schema_context
+
+from tests.api.helpers import api_client, back_to, error_of
+from tests.factories import AgentFactory
+
+
+class TicketApiBattery:
+    endpoint: str = ""
+    model = None
+    create_payload: dict = {}
+    # One field edit that changes the ticket.
+    update_payload: dict = {}
+    # Sequences of (action, body, expected state) from a fresh ticket; together they must take every transition.
+    paths: list[list[tuple[str, dict, str]]] = []
+    # (action, body) refused from a fresh ticket's state with 409.
+    refused_from_initial: tuple[str, dict] = ("", {})
+    # (action, body, field) refused from a fresh ticket with 400 because `field` is missing.
+    guard: tuple[str, dict, str] = ("", {}, "")
+
+    def create_ticket(self, *, by, requester):
+        raise NotImplementedError
+
+    # -- helpers -----------------------------------------------------------------------------
+    @pytest.fixture
+    def agent_api(self, tenant, agent):
+        return api_client(tenant, agent)
+
+    def url(self, ticket, suffix: str = "") -> str:
+        return f"{self.endpoint}{ticket.number}/{suffix}"
+
+    def action_url(self, ticket, action: str) -> str:
+        return self.url(ticket, f"actions/{action}/")
+
+    def snapshot(self, ticket) -> dict:
+        fresh = type(ticket).objects.get(pk=ticket.pk)
+        return {f.attname: getattr(fresh, f.attname) for f in fresh._meta.concrete_fields if f.name != "updated_at"}
+
+    # -- the checklist -------------------------------------------------------------------------
+    def test_paths_cover_every_declared_transition(self):
+        taken = {action for path in self.paths for action, _, _ in path}
+        assert taken == set(self.model.workflow.by_name)
+
+    def test_list_shows_the_ticket(self, agent_api, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        response = agent_api.get(self.endpoint)
+        assert response.status_code == 200
+        numbers = [row["number"] for row in response.json()["results"]]
+        assert ticket.number in numbers
+
+    def test_detail_has_etag_and_number_lookup_only(self, agent_api, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        response = agent_api.get(self.url(ticket))
+        assert response.status_code == 200
+        assert response["ETag"] == f'"{ticket.version}"'
+        body = response.json()
+        assert body["number"] == ticket.number and body["version"] == ticket.version
+        assert agent_api.get(self.endpoint + ticket.number.lower() + "/").status_code == 200
+        assert error_of(agent_api.get(f"{self.endpoint}{ticket.pk}/"))["code"] == "not_found"
+
+    def test_if_none_match_gives_304(self, agent_api, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        response = agent_api.get(self.url(ticket), HTTP_IF_NONE_MATCH=ticket.etag)
+        assert response.status_code == 304
+
+    def test_create(self, agent_api):
+        before = self.model.objects.count()
+        response = agent_api.post(self.endpoint, self.create_payload)
+        assert response.status_code == 201, response.json()
+        body = response.json()
+        assert response["Location"] == body["url"] and body["url"].endswith(f"/{body['number']}/")
+        assert response["ETag"] == f'"{body["version"]}"'
+        assert self.model.objects.count() == before + 1
+
+    def test_create_refuses_unknown_fields(self, agent_api):
+        before = self.model.objects.count()
+        response = agent_api.post(self.endpoint, {**self.create_payload, "colour": "red", "state": "closed"})
+        assert response.status_code == 400
+        body = error_of(response)
+        assert set(body["fields"]) == {"colour", "state"}
+        assert "colour" in body["detail"] and "state" in body["detail"]
+        assert self.model.objects.count() == before
+
+    def test_update_with_matching_if_match(self, agent_api, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        response = agent_api.patch(self.url(ticket), self.update_payload, HTTP_IF_MATCH=ticket.etag)
+        assert response.status_code == 200, response.json()
+        assert response.json()["version"] == ticket.version + 1
+        assert response["ETag"] == f'"{ticket.version + 1}"'
+        for name, value in self.update_payload.items():
+            assert response.json()[name] == value
+
+    def test_if_match_star_and_no_if_match_are_accepted(self, agent_api, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        assert agent_api.patch(self.url(ticket), self.update_payload, HTTP_IF_MATCH="*").status_code == 200
+        action, body, state = self.paths[0][0]
+        response = agent_api.post(self.action_url(ticket, action), body)
+        assert response.status_code == 200 and response.json()["state"] == state
+
+    def test_stale_if_match_is_412_and_changes_nothing(self, agent_api, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        before = self.snapshot(ticket)
+        stale = f'"{ticket.version + 7}"'
+        response = agent_api.patch(self.url(ticket), self.update_payload, HTTP_IF_MATCH=stale)
+        assert response.status_code == 412
+        assert error_of(response)["code"] == "stale_version"
+        action, body, _ = self.paths[0][0]
+        response = agent_api.post(self.action_url(ticket, action), body, HTTP_IF_MATCH=stale)
+        assert response.status_code == 412
+        assert self.snapshot(ticket) == before
+
+    def test_malformed_if_match_is_400(self, agent_api, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        response = agent_api.patch(self.url(ticket), self.update_payload, HTTP_IF_MATCH="W/xyz, 12")
+        assert response.status_code == 400
+        assert "If-Match" in error_of(response)["fields"]
+
+    def test_update_refuses_unknown_and_read_only_fields(self, agent_api, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        before = self.snapshot(ticket)
+        response = agent_api.patch(self.url(ticket), {**self.update_payload, "state": "closed", "bogus": 1})
+        assert response.status_code == 400
+        assert set(error_of(response)["fields"]) == {"state", "bogus"}
+        assert self.snapshot(ticket) == before
+
+    def test_every_action_along_the_paths(self, agent_api, agent, requester):
+        for path in self.paths:
+            ticket = self.create_ticket(by=agent, requester=requester)
+            version = ticket.version
+            for action, body, state in path:
+                response = agent_api.post(self.action_url(ticket, action), body, HTTP_IF_MATCH=f'"{version}"')
+                assert response.status_code == 200, (action, response.json())
+                data = response.json()
+                assert data["state"] == state and data["version"] == version + 1
+                assert response["ETag"] == f'"{version + 1}"'
+                version += 1
+
+    def test_refused_action_is_409_and_changes_nothing(self, agent_api, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        before = self.snapshot(ticket)
+        action, body = self.refused_from_initial
+        response = agent_api.post(self.action_url(ticket, action), body)
+        assert response.status_code == 409
+        body = error_of(response)
+        assert body["code"] == "invalid_transition" and "Cannot" in body["detail"]
+        assert self.snapshot(ticket) == before
+
+    def test_actions_after_a_final_state_are_409(self, agent_api, agent, requester):
+        path = self.paths[0]
+        ticket = self.create_ticket(by=agent, requester=requester)
+        for action, body, _ in path:
+            assert agent_api.post(self.action_url(ticket, action), body).status_code == 200
+        before = self.snapshot(ticket)
+        for action, body, _ in path:
+            assert agent_api.post(self.action_url(ticket, action), body).status_code == 409
+        assert self.snapshot(ticket) == before
+
+    def test_guard_missing_field_is_400_with_field_error(self, agent_api, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        before = self.snapshot(ticket)
+        action, body, field = self.guard
+        response = agent_api.post(self.action_url(ticket, action), body)
+        assert response.status_code == 400
+        assert field in error_of(response)["fields"]
+        assert self.snapshot(ticket) == before
+
+    def test_action_refuses_fields_it_does_not_take(self, agent_api, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        action, body, _ = self.paths[0][0]
+        response = agent_api.post(self.action_url(ticket, action), {**body, "title": "sneaky"})
+        assert response.status_code == 400
+        assert "title" in error_of(response)["fields"]
+        assert self.snapshot(ticket)["title"] == ticket.title
+
+    def test_unknown_action_is_404(self, agent_api, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        response = agent_api.post(self.action_url(ticket, "explode"), {})
+        assert response.status_code == 404
+        assert "Known actions" in error_of(response)["detail"]
+
+    def test_requester_cannot_patch(self, tenant, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        before = self.snapshot(ticket)
+        response = api_client(tenant, requester).patch(self.url(ticket), self.update_payload)
+        assert response.status_code == 403
+        assert error_of(response)["code"] == "permission_denied"
+        assert self.snapshot(ticket) == before
+
+    def test_list_query_count_is_small_and_constant(self, tenant, agent_api, agent, requester):
+        for _ in range(12):
+            self.create_ticket(by=agent, requester=requester)
+        for client in (agent_api, api_client(tenant, requester)):
+            client.get(self.endpoint)  # warm up: token last-used stamp, content types
+            counts = {}
+            for size in (5, 50):
+                with CaptureQueriesContext(connection) as queries:
+                    response = client.get(self.endpoint, {"page_size": size})
+                assert response.status_code == 200
+                assert len(response.json()["results"]) == min(size, 12)
+                counts[size] = len(queries)
+            assert counts[5] == counts[50] <= 10, counts
+
+    def test_detail_query_count(self, agent_api, agent, requester, django_assert_max_num_queries):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        agent_api.get(self.url(ticket))
+        with django_assert_max_num_queries(15):
+            assert agent_api.get(self.url(ticket)).status_code == 200
+
+    def test_other_tenant_cannot_see_or_touch_it(self, tenant, other_tenant, agent, requester):
+        def exists_in_beta(number):
+            with schema_context(other_tenant.schema_name):
+                return self.model.objects.filter(number=number).exists()
+
+        ticket = self.create_ticket(by=agent, requester=requester)
+        while exists_in_beta(ticket.number):  # numbers are per tenant: use one that only alpha has
+            ticket = self.create_ticket(by=agent, requester=requester)
+        with schema_context(other_tenant.schema_name):
+            beta_agent = AgentFactory(email="beta-battery-agent@example.test")
+        before = self.snapshot(ticket)
+        beta = api_client(other_tenant, beta_agent)
+        assert beta.get(self.url(ticket)).status_code == 404
+        assert beta.patch(self.url(ticket), self.update_payload).status_code == 404
+        action, body, _ = self.paths[0][0]
+        assert beta.post(self.action_url(ticket, action), body).status_code == 404
+        assert beta.post(self.url(ticket, "comments/"), {"body": "hello"}).status_code == 404
+        assert beta.get(self.url(ticket, "timeline/")).status_code == 404
+        listed = beta.get(self.endpoint).json()["results"]
+        assert ticket.number not in [row["number"] for row in listed]
+        back_to(tenant)
+        assert self.snapshot(ticket) == before
+
+    def test_alpha_credentials_do_not_work_on_beta_host(self, tenant, other_tenant, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        for auth in ("token", "session"):
+            client = api_client(tenant, agent, auth=auth)
+            client.defaults["HTTP_HOST"] = api_client(other_tenant).defaults["HTTP_HOST"]
+            response = client.get(self.endpoint)
+            assert response.status_code in (401, 403), auth
+            error_of(response)
+            assert client.post(self.action_url(ticket, self.paths[0][0][0]), self.paths[0][0][1]).status_code in (401, 403)
+        back_to(tenant)

@@ -1,0 +1,349 @@
+"""A ticket type's REST endpoints, shared by incidents, problems, changes and requests.
+
+A process app subclasses ``TicketViewSet``, names its model, serializers and
+queries, and overrides the ``*_ticket`` hooks with its own service functions.
+Everything else comes from here and from ``Model.workflow``: one
+``actions/<name>/`` endpoint per declared transition (each with its own
+documented body), the timeline, comments and attachments, ETag/If-Match.
+
+Tickets are addressed by number (``INC0001001``), never by database id.
+"""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Prefetch
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from tickets import services as ticket_services
+from tickets.api.errors import ErrorSerializer
+from tickets.api.pagination import TicketCursorPagination, TimelineCursorPagination
+from tickets.api.preconditions import IF_MATCH_PARAMETER, check_version, expected_version
+from tickets.api.serializers import (
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
+    CommentInputSerializer,
+    TimelineEntrySerializer,
+    caller_role,
+    transition_input_serializer,
+)
+from tickets.attachments import can_download
+from tickets.exceptions import NotPermitted
+from tickets.models import Attachment, TimelineEntry
+from tickets.workflow import AGENT
+
+ERROR = OpenApiResponse(ErrorSerializer)
+NUMBER_PARAMETER = OpenApiParameter(
+    "number", OpenApiTypes.STR, OpenApiParameter.PATH,
+    description="The ticket number, e.g. INC0001001 (case-insensitive). Database ids are not accepted.",
+)
+ETAG_HEADER = OpenApiParameter(
+    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 201],
+    description='The ticket\'s current version, e.g. "3"; send it back as If-Match to guard a write.',
+)
+
+
+class TicketViewSet(viewsets.GenericViewSet):
+    """Subclasses set the class attributes below and override the ``*_ticket`` hooks."""
+
+    model = None  # a tickets.models.Ticket subclass with a workflow
+    serializer_class = None  # output
+    create_serializer_class = None
+    update_serializer_class = None
+    filterset_class = None
+    pagination_class = TicketCursorPagination
+    lookup_field = "number"
+    lookup_value_regex = r"[A-Za-z0-9]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    # -- hooks: each ticket type plugs in its own queries and services ------------------------
+    def list_queryset(self):
+        raise NotImplementedError
+
+    def detail_queryset(self):
+        raise NotImplementedError
+
+    def create_ticket(self, data: dict):
+        raise NotImplementedError
+
+    def update_ticket(self, ticket, *, changes: dict, expected_version: int | None):
+        raise NotImplementedError
+
+    def transition_ticket(self, ticket, action_name: str, *, fields: dict, comment: str, expected_version: int | None):
+        raise NotImplementedError
+
+    def comment_on_ticket(self, ticket, *, body: str, is_public: bool):
+        return ticket_services.add_comment(ticket, by=self.request.user, body=body, is_public=is_public, channel="api")
+
+    def attach_to_ticket(self, ticket, *, upload, is_public: bool):
+        return ticket_services.add_attachment(ticket, by=self.request.user, upload=upload, is_public=is_public)
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.model is not None and "model" in cls.__dict__:
+            cls.queryset = cls.model._default_manager.none()
+            cls.action_input_serializers = {t.name: transition_input_serializer(cls.model, t)
+                                            for t in cls.model.workflow.transitions}
+            _document_crud(cls)
+            for transition in cls.model.workflow.transitions:
+                name = f"action_{transition.name}"
+                setattr(cls, name, _transition_endpoint(cls, transition, name))
+
+    @classmethod
+    def get_extra_actions(cls):
+        # The catch-all for unknown action names must come after every declared one.
+        return sorted(super().get_extra_actions(), key=lambda view: view.__name__ == "unknown_action")
+
+    def get_serializer_class(self):
+        # The input of each write; responses always use ``serializer_class``.
+        transition = self.model.workflow.by_name.get((self.action or "").removeprefix("action_"))
+        if transition is not None:
+            return self.action_input_serializers[transition.name]
+        return {"create": self.create_serializer_class, "partial_update": self.update_serializer_class,
+                "comments": CommentInputSerializer, "upload_attachment": AttachmentUploadSerializer,
+                }.get(self.action, self.serializer_class)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.model._default_manager.none()
+        return self.list_queryset()
+
+    def get_ticket(self):
+        """The ticket named in the URL, if the caller may see it; 404 alike for missing and hidden."""
+        number = self.kwargs[self.lookup_field].upper()
+        ticket = self.detail_queryset().filter(number=number).first()
+        if ticket is None:
+            raise NotFound(f"No {self.model._meta.verbose_name} {number}.")
+        self.ticket = ticket
+        return ticket
+
+    def ticket_response(self, ticket, status_code=status.HTTP_200_OK):
+        """The full representation with its ETag; ``ticket`` comes from the detail query."""
+        self.ticket = ticket
+        response = Response(self.serializer_class(ticket, context=self.get_serializer_context()).data,
+                            status=status_code)
+        response["ETag"] = ticket.etag
+        return response
+
+    def ticket_content_type(self):
+        return ContentType.objects.get_for_model(self.model)
+
+    def require_agent(self, message: str):
+        if caller_role(self.request.user) != AGENT:
+            raise NotPermitted(message)
+
+    # -- endpoints ----------------------------------------------------------------------------
+    def list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.serializer_class(page, many=True,
+                                                                 context=self.get_serializer_context()).data)
+
+    def retrieve(self, request, number=None):
+        ticket = self.get_ticket()
+        if request.headers.get("If-None-Match") == ticket.etag:
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+            response["ETag"] = ticket.etag
+            return response
+        return self.ticket_response(ticket)
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket = self.create_ticket(serializer.validated_data)
+        response = self.ticket_response(self.detail_queryset().get(pk=ticket.pk), status.HTTP_201_CREATED)
+        response["Location"] = response.data["url"]
+        return response
+
+    def partial_update(self, request, number=None):
+        self.require_agent("Only agents can edit ticket fields.")
+        ticket = self.get_ticket()
+        version = expected_version(request)
+        check_version(ticket, version)
+        serializer = self.get_serializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        ticket = self.update_ticket(ticket, changes=dict(serializer.validated_data), expected_version=version)
+        return self.ticket_response(self.detail_queryset().get(pk=ticket.pk))
+
+    def take_action(self, request, transition):
+        ticket = self.get_ticket()
+        version = expected_version(request)
+        check_version(ticket, version)
+        role = ticket_services.role_for(request.user, ticket)
+        if role not in transition.roles:
+            raise NotPermitted(f"You are not allowed to {transition.label.lower()} this ticket.")
+        # Refuse an impossible step (409) before complaining about its body (400).
+        self.model.workflow.step(ticket.state, transition.name, role=role)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        comment = fields.pop("comment", "")
+        ticket = self.transition_ticket(ticket, transition.name, fields=fields, comment=comment,
+                                        expected_version=version)
+        return self.ticket_response(self.detail_queryset().get(pk=ticket.pk))
+
+    @extend_schema(exclude=True)
+    @action(detail=True, methods=["post"], url_path=r"actions/(?P<action_name>[^/.]+)")
+    def unknown_action(self, request, number=None, action_name=None):
+        self.get_ticket()
+        known = ", ".join(t.name for t in self.model.workflow.transitions)
+        raise NotFound(f"Unknown action '{action_name}'. Known actions: {known}.")
+
+    @extend_schema(
+        summary="Timeline",
+        description="The ticket's history, oldest first: replies, state changes, attachments and, for agents only, "
+                    "work notes and field changes. Requesters get public entries only.",
+        parameters=[NUMBER_PARAMETER],
+        responses={200: TimelineEntrySerializer(many=True), 404: ERROR},
+    )
+    @action(detail=True, methods=["get"], pagination_class=TimelineCursorPagination, filterset_class=None,
+            filter_backends=[])
+    def timeline(self, request, number=None):
+        ticket = self.get_ticket()
+        is_agent = caller_role(request.user) == AGENT
+        attachments = Attachment.objects.select_related("uploaded_by")
+        entries = (TimelineEntry.objects.filter(ticket_type=self.ticket_content_type(), ticket_id=ticket.pk)
+                   .select_related("author"))
+        if not is_agent:
+            # Work notes, field changes and internal attachments never reach a requester.
+            entries = entries.filter(is_public=True)
+            attachments = attachments.filter(is_public=True)
+        entries = entries.prefetch_related(Prefetch("attachments", queryset=attachments))
+        page = self.paginate_queryset(entries)
+        data = TimelineEntrySerializer(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        summary="Add a comment",
+        description="A public reply (default) or, for agents, an internal work note (`is_public: false`).",
+        parameters=[NUMBER_PARAMETER],
+        request=CommentInputSerializer,
+        responses={201: TimelineEntrySerializer, 400: ERROR, 403: ERROR, 404: ERROR},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None, filter_backends=[])
+    def comments(self, request, number=None):
+        ticket = self.get_ticket()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = self.comment_on_ticket(ticket, **serializer.validated_data)
+        return Response(TimelineEntrySerializer(entry, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="List attachments",
+        description="Requesters see public attachments only.",
+        parameters=[NUMBER_PARAMETER],
+        responses={200: AttachmentSerializer(many=True), 404: ERROR},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None, filter_backends=[])
+    def attachments(self, request, number=None):
+        ticket = self.get_ticket()
+        attachments = (Attachment.objects.filter(ticket_type=self.ticket_content_type(), ticket_id=ticket.pk)
+                       .select_related("uploaded_by"))
+        if caller_role(request.user) != AGENT:
+            attachments = attachments.filter(is_public=True)
+        return Response(AttachmentSerializer(attachments, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Upload an attachment",
+        description="`multipart/form-data` with `file` and optional `is_public` (default true; internal "
+                    "attachments are for agents only). Size and type limits give 400 with a `file` field error.",
+        parameters=[NUMBER_PARAMETER],
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
+    )
+    @attachments.mapping.post
+    def upload_attachment(self, request, number=None):
+        ticket = self.get_ticket()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attachment = self.attach_to_ticket(ticket, upload=serializer.validated_data["file"],
+                                           is_public=serializer.validated_data["is_public"])
+        return Response(AttachmentSerializer(attachment, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Download an attachment",
+        parameters=[NUMBER_PARAMETER, OpenApiParameter("attachment_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        responses={(200, "*/*"): OpenApiTypes.BINARY, (404, "application/json"): ERROR},
+    )
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>[0-9]+)",
+            url_name="attachment-download", filterset_class=None, filter_backends=[])
+    def attachment_download(self, request, number=None, attachment_id=None):
+        ticket = self.get_ticket()
+        attachment = Attachment.objects.filter(pk=attachment_id, ticket_type=self.ticket_content_type(),
+                                               ticket_id=ticket.pk).first()
+        # Hidden and missing look the same, so internal attachments are not even confirmed to exist.
+        if attachment is None or not can_download(request.user, attachment, ticket):
+            raise NotFound(f"No attachment {attachment_id} on {ticket.number}.")
+        return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
+                            content_type=attachment.content_type)
+
+    def perform_content_negotiation(self, request, force=False):
+        # A download accepts whatever the client asks for; errors still render as JSON.
+        return super().perform_content_negotiation(request, force=force or self.action == "attachment_download")
+
+
+def _document_crud(cls) -> None:
+    """Per-type OpenAPI for the operations whose bodies differ between ticket types."""
+    noun = cls.model._meta.verbose_name
+    extend_schema_view(
+        list=extend_schema(
+            summary=f"List {cls.model._meta.verbose_name_plural}",
+            description="Newest first, cursor-paginated. Requesters see only their own.",
+            responses={200: cls.serializer_class(many=True), 400: ERROR},
+        ),
+        retrieve=extend_schema(
+            summary=f"Get one {noun}",
+            description="Send `If-None-Match` with the ETag to get 304 when nothing changed.",
+            parameters=[NUMBER_PARAMETER, ETAG_HEADER],
+            responses={200: cls.serializer_class,
+                       304: OpenApiResponse(description="Not modified."), 404: ERROR},
+        ),
+        create=extend_schema(
+            summary=f"Create {noun}",
+            parameters=[ETAG_HEADER],
+            request=cls.create_serializer_class,
+            responses={201: cls.serializer_class, 400: ERROR, 403: ERROR},
+        ),
+        partial_update=extend_schema(
+            summary=f"Edit {noun} fields (agents)",
+            description="Only the listed fields; unknown or read-only fields are refused with 400. "
+                        "State changes go through the actions endpoints.",
+            parameters=[NUMBER_PARAMETER, IF_MATCH_PARAMETER, ETAG_HEADER],
+            request=cls.update_serializer_class,
+            responses={200: cls.serializer_class, 400: ERROR, 403: ERROR, 404: ERROR, 412: ERROR},
+        ),
+    )(cls)
+
+
+def _transition_endpoint(cls, transition, name: str):
+    """``POST .../{number}/actions/<transition>/`` with a body built from the transition's fields."""
+    input_serializer = cls.action_input_serializers[transition.name]
+
+    def endpoint(self, request, number=None):
+        return self.take_action(request, transition)
+
+    endpoint.__name__ = endpoint.__qualname__ = name
+    states = ", ".join(cls.model.workflow.states[s] for s in sorted(transition.sources))
+    roles = " and ".join(sorted(transition.roles))
+    endpoint = action(detail=True, methods=["post"], url_path=f"actions/{transition.name}",
+                      url_name=f"action-{transition.name.replace('_', '-')}", filterset_class=None,
+                      filter_backends=[])(endpoint)
+    return extend_schema(
+        operation_id=f"{cls.model._meta.model_name}s_{transition.name}",
+        summary=f"{transition.label} ({transition.name})",
+        description=(f"Moves the {cls.model._meta.verbose_name} to "
+                     f"{cls.model.workflow.states[transition.target]}. Allowed from: {states}; for: {roles}. "
+                     "Refused with 409 (and nothing changed) from any other state."),
+        parameters=[NUMBER_PARAMETER, IF_MATCH_PARAMETER, ETAG_HEADER],
+        request=input_serializer,
+        responses={200: cls.serializer_class, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 412: ERROR},
+    )(endpoint)

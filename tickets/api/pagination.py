@@ -1,0 +1,31 @@
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+
+
+class TicketCursorPagination(CursorPagination):
+    """Newest first by id: stable under inserts, and cheap on any page (no OFFSET, no COUNT)."""
+
+    ordering = "-id"
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "page_size"
+    page_size_query_description = f"Results per page, 1-{max_page_size} (default {page_size})."
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        # DRF silently falls back to the default on bad input; we say what is wrong instead.
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            raise ValidationError({self.page_size_query_param: [f"Must be a whole number from 1 to {self.max_page_size}."]})
+        return size
+
+
+class TimelineCursorPagination(TicketCursorPagination):
+    """Oldest first, as a conversation reads."""
+
+    ordering = ("created_at", "id")

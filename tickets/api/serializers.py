@@ -1,0 +1,177 @@
+"""Serializers every ticket type's API shares: references, the timeline, attachments, inputs.
+
+Serializers only check the shape of input; the services decide what is allowed.
+"""
+
+from collections.abc import Mapping
+
+from django.db import models
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from tickets.api.errors import UnknownFields
+from tickets.models import Attachment, TimelineEntry
+from tickets.workflow import AGENT, REQUESTER
+
+
+def caller_role(user) -> str:
+    """The workflow role of an API caller on a ticket they can see (requesters see only their own)."""
+    return AGENT if user.is_agent else REQUESTER
+
+
+class StrictInputMixin:
+    """Refuse fields the endpoint does not take, listing them, instead of silently ignoring them."""
+
+    unknown_field_message = "Unknown field."
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = set(data) - writable
+            if unknown:
+                raise UnknownFields(unknown, self.unknown_field_message)
+        return super().to_internal_value(data)
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="__str__", read_only=True)
+
+
+class GroupRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class CategoryRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    parent_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+
+class AvailableActionSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="POST to actions/{name}/ to take it.")
+    label = serializers.CharField()
+    requires = serializers.ListField(child=serializers.CharField(), help_text="Fields the body must contain.")
+    accepts = serializers.ListField(child=serializers.CharField(), help_text="Further fields the body may contain.")
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """Output shared by every ticket type. Subclasses set ``Meta.model``, ``Meta.fields`` and ``url``."""
+
+    state_label = serializers.CharField(read_only=True)
+    priority_label = serializers.CharField(source="get_priority_display", read_only=True)
+    impact_label = serializers.CharField(source="get_impact_display", read_only=True)
+    urgency_label = serializers.CharField(source="get_urgency_display", read_only=True)
+    requester = UserRefSerializer(read_only=True)
+    assignee = UserRefSerializer(read_only=True, allow_null=True)
+    assignment_group = GroupRefSerializer(read_only=True, allow_null=True)
+    category = CategoryRefSerializer(read_only=True, allow_null=True)
+    available_actions = serializers.SerializerMethodField(
+        help_text="The workflow actions the caller may take now, in their role.")
+
+    COMMON_FIELDS = (
+        "url", "id", "number", "title", "description", "description_html", "state", "state_label",
+        "priority", "priority_label", "impact", "impact_label", "urgency", "urgency_label", "category", "channel",
+        "requester", "assignee", "assignment_group", "opened_at", "first_response_at", "resolved_at", "closed_at",
+        "updated_at", "version", "available_actions",
+    )
+
+    @extend_schema_field(AvailableActionSerializer(many=True))
+    def get_available_actions(self, ticket):
+        request = self.context.get("request")
+        if request is None:
+            return []
+        role = caller_role(request.user)
+        return [
+            {"name": t.name, "label": t.label, "requires": list(t.requires),
+             "accepts": [name for name in t.accepts if name not in t.requires]}
+            for t in ticket.workflow.available(ticket.state, role=role)
+        ]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    """A file on a ticket; fetch its content from ``download_url``."""
+
+    uploaded_by = UserRefSerializer(read_only=True, allow_null=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ("id", "filename", "content_type", "size", "sha256", "is_public", "uploaded_by", "created_at",
+                  "download_url")
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, attachment) -> str:
+        view = self.context["view"]
+        return view.reverse_action("attachment-download",
+                                   kwargs={"number": view.ticket.number, "attachment_id": attachment.pk})
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    """One history entry. ``data`` holds a transition's from/to and fields, or a field change's old/new values."""
+
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    author = UserRefSerializer(read_only=True, allow_null=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TimelineEntry
+        fields = ("id", "kind", "kind_label", "is_public", "author", "channel", "body", "body_html", "data",
+                  "attachments", "created_at")
+        read_only_fields = fields
+
+
+class CommentInputSerializer(StrictInputMixin, serializers.Serializer):
+    """A reply or work note."""
+
+    body = serializers.CharField(trim_whitespace=True, allow_blank=True, help_text="Markdown.")
+    is_public = serializers.BooleanField(
+        default=True,
+        help_text="True (default): a reply the requester sees. False: an internal work note (agents only).")
+
+
+class DefaultTrueBooleanField(serializers.BooleanField):
+    # DRF reads a boolean missing from multipart/form input as False (an unticked checkbox);
+    # here an omitted flag must take the field's default instead.
+    default_empty_html = empty
+
+
+class AttachmentUploadSerializer(StrictInputMixin, serializers.Serializer):
+    """One file, sent as multipart/form-data."""
+
+    file = serializers.FileField(allow_empty_file=True, use_url=False,
+                                 help_text="The file; size and type limits are the tenant's attachment policy.")
+    is_public = DefaultTrueBooleanField(
+        default=True, help_text="True (default): the requester can see and download it. False: internal (agents only).")
+
+
+def transition_input_serializer(model, transition) -> type[serializers.ModelSerializer]:
+    """The body of ``actions/<name>/``, built from the workflow's declaration of that transition."""
+    extra_kwargs = {}
+    for name in transition.fields:
+        model_field = model._meta.get_field(name)
+        if name not in transition.requires:
+            extra_kwargs[name] = {"required": False}
+            continue
+        label = str(model_field.verbose_name).capitalize()
+        message = f"{label} is required to {transition.label.lower()}."
+        kwargs = {"required": True, "error_messages": {"required": message, "null": message, "blank": message}}
+        # A blank choice passes through to the service, which refuses it with the same message.
+        if isinstance(model_field, (models.CharField, models.TextField)) and not model_field.choices:
+            kwargs["allow_blank"] = False
+        extra_kwargs[name] = kwargs
+
+    meta = type("Meta", (), {"model": model, "fields": (*transition.fields, "comment"), "extra_kwargs": extra_kwargs})
+    class_name = f"{model.__name__}{''.join(part.title() for part in transition.name.split('_'))}Serializer"
+    return type(class_name, (StrictInputMixin, serializers.ModelSerializer), {
+        "__doc__": f"Body of the '{transition.name}' action ({transition.label}).",
+        "__module__": __name__,
+        "Meta": meta,
+        "comment": serializers.CharField(required=False, allow_blank=True,
+                                         help_text="Optional Markdown note recorded with the state change (public)."),
+        "unknown_field_message": f"Not accepted by the '{transition.name}' action.",
+    })

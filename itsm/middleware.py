@@ -1,39 +1,51 @@
 import logging
+import re
 import time
+import uuid
 
 from django.conf import settings
-from django.db import connection
 
 from itsm.logging import log_context
 
 request_logger = logging.getLogger("itsm.request")
 
+# A caller-supplied request id is kept only if it is short and harmless in a log line.
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
 
 class RequestLogMiddleware:
-    """One JSON log line per request with tenant, user, status and duration."""
+    """One JSON log line per request with tenant, user, method, path, status and duration.
+
+    Every other record logged while the request runs carries the same request id
+    (and, through TenantContextFilter, the tenant), so one request's lines can be grouped.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         started = time.perf_counter()
-        token = log_context.set({})
+        supplied = request.headers.get("X-Request-ID", "")
+        request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        token = log_context.set({"request_id": request_id})
         try:
             response = self.get_response(request)
+            response.headers.setdefault("X-Request-ID", request_id)
+            tenant = getattr(request, "tenant", None)
+            user = getattr(request, "user", None)
+            request_logger.info(
+                "request",
+                extra={
+                    "tenant": getattr(tenant, "schema_name", None),
+                    "user": user.email if user is not None and user.is_authenticated else None,
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
         finally:
             log_context.reset(token)
-        user = getattr(request, "user", None)
-        request_logger.info(
-            "request",
-            extra={
-                "tenant": getattr(connection, "schema_name", None),
-                "user": getattr(user, "email", None) if user is not None and user.is_authenticated else None,
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
         return response
 
 
@@ -55,3 +67,21 @@ class ContentSecurityPolicyMiddleware:
         else:
             response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response
+
+
+class HealthCheckMiddleware:
+    """Answer /healthz before tenant resolution and host checks.
+
+    Load balancers and container probes call it by IP or an internal name, and it
+    must answer 503 (not a 500 from the tenant lookup) when the database is down.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz":
+            from itsm.health import healthz
+
+            return healthz(request)
+        return self.get_response(request)

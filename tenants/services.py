@@ -73,6 +73,11 @@ def create_tenant(*, slug: str, name: str, admin_email: str, admin_name: str, ad
                     User.objects.create_user(admin_email, admin_password, full_name=admin_name or admin_email,
                                              role=User.Role.ADMIN)
         except Exception:
+            if connection.in_atomic_block:
+                # Inside an outer transaction the migrations' deferred FK checks are still
+                # pending, and PostgreSQL refuses to drop tables with pending trigger events.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             tenant.delete(force_drop=True)
             raise
     return tenant
@@ -123,3 +128,30 @@ def ensure_public_tenant() -> Tenant:
 
 def current_tenant() -> Tenant | None:
     return getattr(connection, "tenant", None)
+
+
+def create_operator(*, email: str, full_name: str, password: str):
+    """An MSP operator: a user of the public schema, the only kind the MSP console lets in."""
+    from django.core.validators import validate_email
+
+    from accounts.models import User
+
+    errors: dict[str, list[str]] = {}
+    email = (email or "").strip().lower()
+    with schema_context(get_public_schema_name()):
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = ["Enter a valid email address."]
+        else:
+            if User.objects.filter(email__iexact=email).exists():
+                errors["email"] = ["Someone with this email address already exists."]
+        if not (full_name or "").strip():
+            errors["full_name"] = ["A name is required."]
+        try:
+            validate_password(password or "", User(email=email, full_name=full_name))
+        except ValidationError as exc:
+            errors["password"] = exc.messages
+        if errors:
+            raise ValidationFailed("The operator was not created.", fields=errors)
+        return User.objects.create_user(email, password, full_name=full_name.strip(), role=User.Role.OPERATOR)

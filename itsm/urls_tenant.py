@@ -4,9 +4,13 @@ from django.urls import include, path
 
 from itsm.health import healthz
 
+handler403 = "accounts.views_errors.permission_denied"
+handler404 = "accounts.views_errors.page_not_found"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("accounts.urls")),
+    path("", include("accounts.urls_tenant")),
     path("desk/", include(("incidents.urls_desk", "desk"))),
     path("portal/", include(("incidents.urls_portal", "portal"))),
     path("", include("tickets.urls")),

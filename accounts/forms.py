@@ -1,0 +1,57 @@
+import zoneinfo
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from accounts import ratelimit
+
+
+class RateLimitedLoginForm(AuthenticationForm):
+    """Email + password login that refuses further guesses once the tenant's limit is reached."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That email address and password do not match an account here.",
+        "rate_limited": "Too many attempts, try again in %(minutes)s minutes.",
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "Email address"
+        self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email", "autofocus": True})
+        self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+    def clean(self):
+        email = (self.cleaned_data.get("username") or "").strip().lower()
+        self.cleaned_data["username"] = email
+        wait = ratelimit.retry_after_seconds(self.request, email)
+        if wait:
+            raise ValidationError(self.error_messages["rate_limited"], code="rate_limited",
+                                  params={"minutes": ratelimit.retry_after_minutes(wait)})
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            ratelimit.register_failure(self.request, email)
+            raise
+        ratelimit.reset_email(self.request, email)
+        return cleaned
+
+
+def time_zone_choices():
+    return [("", "Organisation default")] + [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(choices=time_zone_choices, required=False, label="Time zone",
+                                  help_text="Times in the desk and the portal are shown in this zone.")
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Token name", help_text="What will use it, e.g. “Monitoring integration”.")
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("Give the token a name.")
+        return name

@@ -1,0 +1,37 @@
+"""Attachment download, checked against the ticket it belongs to."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from accounts.access import tenant_only
+from tickets.attachments import can_download
+from tickets.models import Attachment
+
+
+@require_GET
+@tenant_only
+@login_required
+def download_attachment(request, pk: int):
+    # The row is looked up in the current tenant's schema only: another tenant's id is simply not there.
+    attachment = get_object_or_404(Attachment.objects.select_related("ticket_type"), pk=pk)
+    model = attachment.ticket_type.model_class()
+    ticket = model.objects.filter(pk=attachment.ticket_id).first() if model else None
+    if ticket is None:
+        raise Http404("No such attachment.")
+    if not request.user.is_agent and ticket.requester_id != request.user.pk \
+            and not ticket.watchers.filter(pk=request.user.pk).exists():
+        raise Http404("No such attachment.")
+    if not can_download(request.user, attachment, ticket):
+        raise PermissionDenied("This attachment is internal to the service desk.")
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is no longer stored.")
+    response = FileResponse(handle, as_attachment=True, filename=attachment.filename,
+                            content_type=attachment.content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -96,3 +96,32 @@ def set_group_members(*, by, group, members) -> None:
     if not_agents:
         raise ValidationFailed("Only agents can be group members.", fields={"members": [f"Not an agent: {', '.join(not_agents)}."]})
     group.members.set(members)
+
+
+@transaction.atomic
+def save_group(*, by, group=None, name: str, description: str = "", email: str = "", skills: str = "", members=None):
+    """Create or edit an assignment group; skills come as a comma-separated list."""
+    from accounts.models import AssignmentGroup, Skill
+    from tickets.exceptions import NotPermitted, ValidationFailed
+
+    if not by.is_tenant_admin:
+        raise NotPermitted("Only tenant admins can manage assignment groups.")
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = ["A name is required."]
+    elif AssignmentGroup.objects.filter(name__iexact=name).exclude(pk=getattr(group, "pk", None)).exists():
+        errors["name"] = [f"A group called '{name}' already exists."]
+    members = list(members or [])
+    not_agents = [str(m) for m in members if not m.is_agent]
+    if not_agents:
+        errors["members"] = [f"Only agents can be group members (not: {', '.join(not_agents)})."]
+    if errors:
+        raise ValidationFailed("The group was not saved.", fields=errors)
+    group = group or AssignmentGroup()
+    group.name, group.description, group.email = name, description or "", email or ""
+    group.save()
+    skill_names = sorted({part.strip() for part in (skills or "").split(",") if part.strip()})
+    group.skills.set([Skill.objects.get_or_create(name=skill)[0] for skill in skill_names])
+    group.members.set(members)
+    return group

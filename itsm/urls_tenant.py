@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("", include("accounts.urls_tenant")),
+    path("desk/settings/", include("accounts.urls_settings")),
     path("desk/", include(("incidents.urls_desk", "desk"))),
     path("portal/", include(("incidents.urls_portal", "portal"))),
     path("", include("tickets.urls")),

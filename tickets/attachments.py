@@ -6,11 +6,10 @@ import os
 import uuid
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.template.defaultfilters import filesizeformat
 
 from tickets.exceptions import AttachmentRejected
-from tickets.models import Attachment
+from tickets.models import Attachment, ticket_type_label
 
 # Types we never store whatever the extension says: they execute in browsers or on desktops.
 BLOCKED_CONTENT_TYPES = {"text/html", "application/xhtml+xml", "image/svg+xml", "application/javascript",
@@ -49,7 +48,7 @@ def store(ticket, *, upload, by, is_public: bool, entry=None) -> Attachment:
     upload.seek(0)
     name = safe_filename(upload.name)
     attachment = Attachment(
-        ticket_type=ContentType.objects.get_for_model(ticket),
+        ticket_type=ticket_type_label(ticket),
         ticket_id=ticket.pk,
         entry=entry,
         storage_token=uuid.uuid4().hex,

@@ -1,7 +1,6 @@
 """What every ticket type shares: numbering, priority, the timeline, attachments, watchers."""
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
@@ -125,6 +124,15 @@ class Ticket(models.Model):
         return f'"{self.version}"'
 
 
+def ticket_type_label(ticket_or_model) -> str:
+    """How timeline entries and attachments name a ticket's type: its model label, e.g. "incidents.incident".
+
+    A label rather than a ContentType id: content-type ids are per schema and can
+    differ between tenants created at different times, labels cannot.
+    """
+    return ticket_or_model._meta.label_lower
+
+
 class TimelineEntry(models.Model):
     """One row of a ticket's history. Written only by tickets.services, in the same transaction as the change."""
 
@@ -137,7 +145,7 @@ class TimelineEntry(models.Model):
         ATTACHMENT = "attachment", "Attachment"
         SYSTEM = "system", "System"
 
-    ticket_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    ticket_type = models.CharField(max_length=60)
     ticket_id = models.BigIntegerField()
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # Public entries are visible to the requester; work notes and field changes never are.
@@ -156,7 +164,7 @@ class TimelineEntry(models.Model):
         verbose_name_plural = "timeline entries"
 
     def __str__(self):
-        return f"{self.get_kind_display()} on {self.ticket_type_id}:{self.ticket_id}"
+        return f"{self.get_kind_display()} on {self.ticket_type}:{self.ticket_id}"
 
 
 def attachment_upload_to(instance, filename):
@@ -167,7 +175,7 @@ def attachment_upload_to(instance, filename):
 
 
 class Attachment(models.Model):
-    ticket_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    ticket_type = models.CharField(max_length=60)
     ticket_id = models.BigIntegerField()
     entry = models.ForeignKey(TimelineEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
     file = models.FileField(upload_to=attachment_upload_to, max_length=300)

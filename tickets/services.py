@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
 from tickets import events, markdown, numbering
 from tickets.exceptions import NotPermitted, StaleVersion, ValidationFailed
-from tickets.models import DEFAULT_PRIORITY_MATRIX, PriorityMatrixEntry, TimelineEntry
+from tickets.models import DEFAULT_PRIORITY_MATRIX, PriorityMatrixEntry, TimelineEntry, ticket_type_label
 from tickets.workflow import AGENT, REQUESTER
 
 # Fields whose change recomputes priority through the matrix.
@@ -39,7 +38,7 @@ def compute_priority(impact: int, urgency: int) -> int:
 
 def record(ticket, *, kind: str, by=None, is_public: bool = False, body: str = "", data: dict | None = None, channel: str = "") -> TimelineEntry:
     return TimelineEntry.objects.create(
-        ticket_type=ContentType.objects.get_for_model(ticket),
+        ticket_type=ticket_type_label(ticket),
         ticket_id=ticket.pk,
         kind=kind,
         is_public=is_public,

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from accounts.access import tenant_only
 from tickets.attachments import can_download
 from tickets.models import Attachment
+from tickets.queries import ticket_of
 
 
 @require_GET
@@ -16,9 +17,8 @@ from tickets.models import Attachment
 @login_required
 def download_attachment(request, pk: int):
     # The row is looked up in the current tenant's schema only: another tenant's id is simply not there.
-    attachment = get_object_or_404(Attachment.objects.select_related("ticket_type"), pk=pk)
-    model = attachment.ticket_type.model_class()
-    ticket = model.objects.filter(pk=attachment.ticket_id).first() if model else None
+    attachment = get_object_or_404(Attachment, pk=pk)
+    ticket = ticket_of(attachment)
     if ticket is None:
         raise Http404("No such attachment.")
     if not request.user.is_agent and ticket.requester_id != request.user.pk \

@@ -21,7 +21,7 @@ def incident(tenant, requester):
 
 
 def entries_of(incident):
-    return TimelineEntry.objects.filter(ticket_type__model="incident", ticket_id=incident.pk)
+    return TimelineEntry.objects.filter(ticket_type="incidents.incident", ticket_id=incident.pk)
 
 
 def test_agent_posts_reply_and_work_note(tenant, agent, incident):

@@ -12,7 +12,7 @@ from tickets.models import TimelineEntry
 
 
 def timeline(incident):
-    return list(TimelineEntry.objects.filter(ticket_id=incident.pk, ticket_type__model="incident").order_by("id"))
+    return list(TimelineEntry.objects.filter(ticket_id=incident.pk, ticket_type="incidents.incident").order_by("id"))
 
 
 def test_create_numbers_prioritises_and_records(tenant, requester):
@@ -226,7 +226,7 @@ def test_ticket_numbers_unique_under_concurrency(tenant):
             created = [make_incident(by=user) for _ in range(5)]
             numbers.extend(i.number for i in created)
             # These writes committed outside the test transaction: remove them again.
-            TimelineEntry.objects.filter(ticket_type__model="incident", ticket_id__in=[i.pk for i in created]).delete()
+            TimelineEntry.objects.filter(ticket_type="incidents.incident", ticket_id__in=[i.pk for i in created]).delete()
             Incident.objects.filter(pk__in=[i.pk for i in created]).delete()
             user.delete()
         except Exception as exc:  # surfaced by the assertion below

@@ -83,13 +83,12 @@ def delete_committed(user_id: int, incident_id: int) -> None:
 def _delete_committed(user_id: int, incident_id: int) -> None:
     """Remove the probe's rows, including timeline/SLA rows that point at the incident generically."""
     from django.apps import apps
-    from django.contrib.contenttypes.models import ContentType
 
     from accounts.models import User
     from incidents.models import Incident
 
     with schema_context("alpha"):
-        incident_type = ContentType.objects.get_for_model(Incident)
+        incident_type = Incident._meta.label_lower
         for model in apps.get_models():
             names = {field.name for field in model._meta.get_fields()}
             if {"ticket_type", "ticket_id"} <= names and model._meta.app_label != "contenttypes":

@@ -11,8 +11,6 @@ Tickets are addressed by number (``INC0001001``), never by database id.
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -21,6 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from tickets import queries as ticket_queries
 from tickets import services as ticket_services
 from tickets.api.errors import ErrorSerializer
 from tickets.api.pagination import TicketCursorPagination, TimelineCursorPagination
@@ -35,7 +34,6 @@ from tickets.api.serializers import (
 )
 from tickets.attachments import can_download
 from tickets.exceptions import NotPermitted
-from tickets.models import Attachment, TimelineEntry
 from tickets.workflow import AGENT
 
 ERROR = OpenApiResponse(ErrorSerializer)
@@ -132,9 +130,6 @@ class TicketViewSet(viewsets.GenericViewSet):
         response["ETag"] = ticket.etag
         return response
 
-    def ticket_content_type(self):
-        return ContentType.objects.get_for_model(self.model)
-
     def require_agent(self, message: str):
         if caller_role(self.request.user) != AGENT:
             raise NotPermitted(message)
@@ -207,15 +202,8 @@ class TicketViewSet(viewsets.GenericViewSet):
             filter_backends=[])
     def timeline(self, request, number=None):
         ticket = self.get_ticket()
-        is_agent = caller_role(request.user) == AGENT
-        attachments = Attachment.objects.select_related("uploaded_by")
-        entries = (TimelineEntry.objects.filter(ticket_type=self.ticket_content_type(), ticket_id=ticket.pk)
-                   .select_related("author"))
-        if not is_agent:
-            # Work notes, field changes and internal attachments never reach a requester.
-            entries = entries.filter(is_public=True)
-            attachments = attachments.filter(is_public=True)
-        entries = entries.prefetch_related(Prefetch("attachments", queryset=attachments))
+        # Work notes, field changes and internal attachments never reach a requester.
+        entries = ticket_queries.timeline(ticket, public_only=caller_role(request.user) != AGENT)
         page = self.paginate_queryset(entries)
         data = TimelineEntrySerializer(page, many=True, context=self.get_serializer_context()).data
         return self.get_paginated_response(data)
@@ -245,10 +233,7 @@ class TicketViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None, filter_backends=[])
     def attachments(self, request, number=None):
         ticket = self.get_ticket()
-        attachments = (Attachment.objects.filter(ticket_type=self.ticket_content_type(), ticket_id=ticket.pk)
-                       .select_related("uploaded_by"))
-        if caller_role(request.user) != AGENT:
-            attachments = attachments.filter(is_public=True)
+        attachments = ticket_queries.attachments(ticket, public_only=caller_role(request.user) != AGENT)
         return Response(AttachmentSerializer(attachments, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(
@@ -278,8 +263,7 @@ class TicketViewSet(viewsets.GenericViewSet):
             url_name="attachment-download", filterset_class=None, filter_backends=[])
     def attachment_download(self, request, number=None, attachment_id=None):
         ticket = self.get_ticket()
-        attachment = Attachment.objects.filter(pk=attachment_id, ticket_type=self.ticket_content_type(),
-                                               ticket_id=ticket.pk).first()
+        attachment = ticket_queries.attachments(ticket, public_only=False).filter(pk=attachment_id).first()
         # Hidden and missing look the same, so internal attachments are not even confirmed to exist.
         if attachment is None or not can_download(request.user, attachment, ticket):
             raise NotFound(f"No attachment {attachment_id} on {ticket.number}.")

@@ -45,19 +45,14 @@ def set_time_zone(*, user, time_zone: str) -> None:
     user.save(update_fields=["time_zone"])
 
 
-def create_person(*, by, email: str, full_name: str, role: str, password: str | None = None, time_zone: str = ""):
-    """A tenant admin adds a requester, agent or admin to their tenant."""
-    import zoneinfo
-
+def check_new_person(*, email: str, full_name: str, password: str | None, password_required: bool) -> tuple[str, dict]:
+    """Validate a new person of the current schema; returns the normalised email and field errors."""
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
 
     from accounts.models import User
-    from tickets.exceptions import NotPermitted, ValidationFailed
 
-    if not by.is_tenant_admin:
-        raise NotPermitted("Only tenant admins can add people.")
     errors: dict[str, list[str]] = {}
     email = (email or "").strip().lower()
     try:
@@ -69,6 +64,24 @@ def create_person(*, by, email: str, full_name: str, role: str, password: str | 
             errors["email"] = ["Someone with this email address already exists."]
     if not (full_name or "").strip():
         errors["full_name"] = ["A name is required."]
+    if password or password_required:
+        try:
+            validate_password(password or "", User(email=email, full_name=full_name))
+        except ValidationError as exc:
+            errors["password"] = exc.messages
+    return email, errors
+
+
+def create_person(*, by, email: str, full_name: str, role: str, password: str | None = None, time_zone: str = ""):
+    """A tenant admin adds a requester, agent or admin to their tenant."""
+    import zoneinfo
+
+    from accounts.models import User
+    from tickets.exceptions import NotPermitted, ValidationFailed
+
+    if not by.is_tenant_admin:
+        raise NotPermitted("Only tenant admins can add people.")
+    email, errors = check_new_person(email=email, full_name=full_name, password=password, password_required=False)
     if role not in {User.Role.REQUESTER, User.Role.AGENT, User.Role.ADMIN}:
         errors["role"] = ["Choose requester, agent or tenant admin."]
     if time_zone:
@@ -76,11 +89,6 @@ def create_person(*, by, email: str, full_name: str, role: str, password: str | 
             zoneinfo.ZoneInfo(time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             errors["time_zone"] = [f"Unknown time zone '{time_zone}'."]
-    if password:
-        try:
-            validate_password(password, User(email=email, full_name=full_name))
-        except ValidationError as exc:
-            errors["password"] = exc.messages
     if errors:
         raise ValidationFailed("The person was not added.", fields=errors)
     return User.objects.create_user(email, password or None, full_name=full_name.strip(), role=role, time_zone=time_zone)

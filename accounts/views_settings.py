@@ -14,6 +14,7 @@ from accounts.forms_settings import GroupForm, PersonForm, PriorityMatrixForm
 from accounts.models import AssignmentGroup, User
 from tickets import services as ticket_services
 from tickets.exceptions import TicketError
+from tickets.forms import add_service_errors
 from tickets.models import PriorityMatrixEntry, Urgency
 
 
@@ -28,14 +29,6 @@ def admin_required(view):
     return wrapper
 
 
-def _apply_errors(form, exc: TicketError):
-    for field, field_errors in exc.fields.items():
-        for error in field_errors:
-            form.add_error(field if field in form.fields else None, error)
-    if not exc.fields:
-        form.add_error(None, exc.message)
-
-
 @admin_required
 @require_http_methods(["GET", "POST"])
 def people(request):
@@ -44,7 +37,7 @@ def people(request):
         try:
             person = services.create_person(by=request.user, **form.cleaned_data)
         except TicketError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{person.full_name} was added as {person.get_role_display().lower()}.")
             return redirect("settings:people")
@@ -76,7 +69,7 @@ def group_edit(request, pk=None):
         try:
             group = services.save_group(by=request.user, group=group, **form.cleaned_data)
         except TicketError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Group {group.name} saved.")
             return redirect("settings:groups")
@@ -93,7 +86,7 @@ def priority_matrix(request):
         try:
             ticket_services.set_priority_matrix(by=request.user, cells=form.cells())
         except TicketError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Priority matrix saved. New and re-prioritised tickets use it.")
             return redirect("settings:priority_matrix")

@@ -132,26 +132,11 @@ def current_tenant() -> Tenant | None:
 
 def create_operator(*, email: str, full_name: str, password: str):
     """An MSP operator: a user of the public schema, the only kind the MSP console lets in."""
-    from django.core.validators import validate_email
-
     from accounts.models import User
+    from accounts.services import check_new_person
 
-    errors: dict[str, list[str]] = {}
-    email = (email or "").strip().lower()
     with schema_context(get_public_schema_name()):
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors["email"] = ["Enter a valid email address."]
-        else:
-            if User.objects.filter(email__iexact=email).exists():
-                errors["email"] = ["Someone with this email address already exists."]
-        if not (full_name or "").strip():
-            errors["full_name"] = ["A name is required."]
-        try:
-            validate_password(password or "", User(email=email, full_name=full_name))
-        except ValidationError as exc:
-            errors["password"] = exc.messages
+        email, errors = check_new_person(email=email, full_name=full_name, password=password, password_required=True)
         if errors:
             raise ValidationFailed("The operator was not created.", fields=errors)
         return User.objects.create_user(email, password, full_name=full_name.strip(), role=User.Role.OPERATOR)

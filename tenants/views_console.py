@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from tenants import queries, services
 from tenants.forms import BrandingForm, SuspendForm, TenantCreateForm
 from tickets.exceptions import TicketError
+from tickets.forms import add_service_errors
 
 
 def operator_required(view):
@@ -39,14 +40,6 @@ def tenant_url(request, tenant) -> str:
     return f"{request.scheme}://{host}{suffix}/"
 
 
-def _apply_service_errors(form, exc: TicketError) -> None:
-    for field, errors in exc.fields.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-    if not exc.fields:
-        form.add_error(None, exc.message)
-
-
 @require_GET
 @operator_required
 def tenant_list(request):
@@ -65,7 +58,7 @@ def tenant_create(request):
         try:
             tenant = services.create_tenant(**form.cleaned_data)
         except TicketError as exc:
-            _apply_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Tenant {tenant.name} created at {services.tenant_host(tenant.slug)}.")
             return redirect("console:tenant_list")
@@ -84,7 +77,7 @@ def tenant_branding(request, slug):
                 services.update_branding(tenant, **form.changes())
             except TicketError as exc:
                 tenant.refresh_from_db()
-                _apply_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"Branding of {tenant.name} saved.")
                 return redirect("console:tenant_list")

@@ -51,6 +51,57 @@ class CategoryRefSerializer(serializers.Serializer):
     parent_id = serializers.IntegerField(read_only=True, allow_null=True)
 
 
+# Output fields on hot paths (50-200 rows per list page). DRF's generic lookups inspect the
+# signature of every callable source on every row; these read the value directly.
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class DisplayField(serializers.Field):
+    """The human label of a choice field (``get_<name>_display``)."""
+
+    def __init__(self, field_name: str, **kwargs):
+        self.display_method = f"get_{field_name}_display"
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, instance):
+        return getattr(instance, self.display_method)()
+
+
+class RefField(serializers.Field):
+    """A related object as a small ``{"id", "name"}`` reference (null when unset)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        return getattr(instance, self.source_attrs[-1]) if len(self.source_attrs) == 1 else super().get_attribute(instance)
+
+    def to_representation(self, value):
+        return {"id": value.pk, "name": str(value)}
+
+
+@extend_schema_field(UserRefSerializer)
+class RequiredUserRefField(RefField):
+    pass
+
+
+@extend_schema_field(UserRefSerializer(allow_null=True))
+class UserRefField(RefField):
+    pass
+
+
+@extend_schema_field(GroupRefSerializer(allow_null=True))
+class GroupRefField(RefField):
+    pass
+
+
+@extend_schema_field(CategoryRefSerializer(allow_null=True))
+class CategoryRefField(RefField):
+    def to_representation(self, value):
+        return {"id": value.pk, "name": value.name, "parent_id": value.parent_id}
+
+
 class AvailableActionSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="POST to actions/{name}/ to take it.")
     label = serializers.CharField()
@@ -62,13 +113,13 @@ class TicketSerializer(serializers.ModelSerializer):
     """Output shared by every ticket type. Subclasses set ``Meta.model``, ``Meta.fields`` and ``url``."""
 
     state_label = serializers.CharField(read_only=True)
-    priority_label = serializers.CharField(source="get_priority_display", read_only=True)
-    impact_label = serializers.CharField(source="get_impact_display", read_only=True)
-    urgency_label = serializers.CharField(source="get_urgency_display", read_only=True)
-    requester = UserRefSerializer(read_only=True)
-    assignee = UserRefSerializer(read_only=True, allow_null=True)
-    assignment_group = GroupRefSerializer(read_only=True, allow_null=True)
-    category = CategoryRefSerializer(read_only=True, allow_null=True)
+    priority_label = DisplayField("priority")
+    impact_label = DisplayField("impact")
+    urgency_label = DisplayField("urgency")
+    requester = RequiredUserRefField()
+    assignee = UserRefField(allow_null=True)
+    assignment_group = GroupRefField(allow_null=True)
+    category = CategoryRefField(allow_null=True)
     available_actions = serializers.SerializerMethodField(
         help_text="The workflow actions the caller may take now, in their role.")
 

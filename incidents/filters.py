@@ -10,9 +10,10 @@ from tickets.models import Category, Priority
 
 
 class IncidentFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=WORKFLOW.state_choices())
+    # distinct=False: these filter plain columns; DISTINCT would sort every matching wide row.
+    state = django_filters.MultipleChoiceFilter(choices=WORKFLOW.state_choices(), distinct=False)
     open = django_filters.BooleanFilter(method="filter_open", label="Open only")
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     assignment_group = django_filters.ModelChoiceFilter(queryset=AssignmentGroup.objects.all())
     assignee = django_filters.ModelChoiceFilter(queryset=User.objects.filter(role__in=["agent", "admin"]))
     requester = django_filters.ModelChoiceFilter(queryset=User.objects.all())
@@ -47,4 +48,5 @@ class IncidentFilter(django_filters.FilterSet):
             return queryset
         if value.upper().startswith("INC") and value[3:].isdigit():
             return queryset.filter(number=value.upper())
-        return queryset.filter(Q(title__icontains=value) | Q(number__iexact=value))
+        # Numbers are stored upper-case: an exact match uses the unique index (iexact would scan).
+        return queryset.filter(Q(title__icontains=value) | Q(number=value.upper()))

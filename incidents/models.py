@@ -45,6 +45,9 @@ class Incident(Ticket):
             models.Index(fields=["assignment_group", "state", "priority", "opened_at"], name="inc_group_state_idx"),
             models.Index(fields=["assignee", "state", "priority", "opened_at"], name="inc_assignee_state_idx"),
             models.Index(fields=["state", "id"], name="inc_state_id_idx"),
+            # API list (newest first) filtered by group and state; queue sorted within any one state.
+            models.Index(fields=["assignment_group", "state", "id"], name="inc_group_state_id_idx"),
+            models.Index(fields=["state", "priority", "opened_at", "id"], name="inc_state_prio_idx"),
             models.Index(fields=["requester", "opened_at"], name="inc_requester_idx"),
             models.Index(fields=["parent"], name="inc_parent_idx", condition=Q(parent__isnull=False)),
             models.Index(fields=["state", "resolved_at"], name="inc_resolved_idx", condition=Q(state="resolved")),

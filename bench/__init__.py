@@ -1,0 +1,1 @@
+"""Benchmarks at scale: bulk seeding (``bench.seeding``) and the HTTP/SQL harness (``bench/run.py``)."""

@@ -41,7 +41,7 @@ class Incident(Ticket):
         ordering = ["-opened_at"]
         indexes = [
             # The agent queue: open work by state/group/assignee, sorted by priority then age.
-            models.Index(fields=["priority", "opened_at"], name="inc_open_prio_idx", condition=Q(state__in=sorted(OPEN))),
+            models.Index(fields=["priority", "opened_at"], name="inc_open_prio_idx", condition=Q(state__in=OPEN)),
             models.Index(fields=["assignment_group", "state", "priority", "opened_at"], name="inc_group_state_idx"),
             models.Index(fields=["assignee", "state", "priority", "opened_at"], name="inc_assignee_state_idx"),
             models.Index(fields=["state", "id"], name="inc_state_id_idx"),

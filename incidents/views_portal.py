@@ -43,9 +43,9 @@ def ticket_list(request):
     show = request.GET.get("show") if request.GET.get("show") in ("open", "closed", "all") else "open"
     tickets = my_tickets(request.user).order_by("-opened_at", "-id")
     if show == "open":
-        tickets = tickets.filter(state__in=OPEN | {RESOLVED})
+        tickets = tickets.filter(state__in=sorted((*OPEN, RESOLVED)))
     elif show == "closed":
-        tickets = tickets.exclude(state__in=OPEN | {RESOLVED})
+        tickets = tickets.exclude(state__in=sorted((*OPEN, RESOLVED)))
     page = Paginator(tickets, 25).get_page(request.GET.get("page"))
     return render(request, "incidents/portal/list.html", {"page": page, "show": show, "nav": "list"})
 

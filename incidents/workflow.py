@@ -1,7 +1,9 @@
 from tickets.workflow import AGENT, REQUESTER, T, Workflow
 
 NEW, IN_PROGRESS, ON_HOLD, RESOLVED, CLOSED, CANCELLED = "new", "in_progress", "on_hold", "resolved", "closed", "cancelled"
-OPEN = {NEW, IN_PROGRESS, ON_HOLD}
+# A sorted tuple, not a set: SQL built from it must list the states in the same order as the
+# partial indexes' predicates, or PostgreSQL cannot prove the index applies (set order varies by process).
+OPEN = tuple(sorted({NEW, IN_PROGRESS, ON_HOLD}))
 
 WORKFLOW = Workflow(
     initial=NEW,

@@ -37,6 +37,6 @@ def tenant_counts(tenant: Tenant) -> TenantCounts:
         f'(SELECT COUNT(*) FROM "{Incident._meta.db_table}" WHERE state = ANY(%s))'
     )
     with schema_context(tenant.schema_name), connection.cursor() as cursor:
-        cursor.execute(sql, [sorted(OPEN)])
+        cursor.execute(sql, [list(OPEN)])
         users, open_incidents = cursor.fetchone()
     return TenantCounts(users=users, open_incidents=open_incidents)

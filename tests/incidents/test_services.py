@@ -239,3 +239,18 @@ def test_ticket_numbers_unique_under_concurrency(tenant):
     [t.join() for t in threads]
     assert not errors
     assert len(numbers) == 40 and len(set(numbers)) == 40
+
+
+def test_open_state_sql_matches_the_partial_index_predicates(tenant):
+    """Queries list the open states in the partial indexes' order, so PostgreSQL can use them."""
+    from incidents.queries import queue_counters
+    from incidents.workflow import OPEN
+
+    assert list(OPEN) == sorted(OPEN)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        queue_counters(AgentFactory())
+    sql = ctx.captured_queries[-1]["sql"]
+    assert "IN ('in_progress', 'new', 'on_hold')" in sql

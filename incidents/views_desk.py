@@ -69,12 +69,17 @@ def index(request):
 
 @agent_required
 def queue(request):
-    incident_filter = IncidentFilter(_queue_filter_data(request.GET), queryset=queries.agent_queue(request.user),
-                                     request=request)
+    filter_data = _queue_filter_data(request.GET)
+    incident_filter = IncidentFilter(filter_data, queryset=queries.agent_queue(request.user), request=request)
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "priority"
     page_size = _int_choice(request.GET.get("per_page"), PAGE_SIZES, PAGE_SIZES[0])
     rows = incident_filter.qs.defer("description", "description_html").order_by(*SORTS[sort])
+    full_page = not (request.htmx and not request.htmx.history_restore_request)
+    counters = queries.queue_counters(request.user) if full_page else None
     paginator = Paginator(rows, page_size)
+    if counters is not None and set(filter_data) & set(IncidentFilter.base_filters) == {"open"}:
+        # The default view is "all open work": its size is the counters' "open", already counted.
+        paginator.count = counters["open"]
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -85,11 +90,11 @@ def queue(request):
         "has_filters": any(request.GET.get(key) for key in FILTER_KEYS),
         "nav": "mine" if request.GET.get("mine") == "true" else "queue",
     }
-    if request.htmx and not request.htmx.history_restore_request:
+    if not full_page:
         response = render(request, "incidents/desk/_queue_rows.html", context)
     else:
         context.update({
-            "counters": queries.queue_counters(request.user),
+            "counters": counters,
             "states": Incident.workflow.state_choices(),
             "priorities": Priority.choices,
             "groups": list(AssignmentGroup.objects.filter(is_active=True).only("id", "name")),

@@ -128,3 +128,20 @@ def test_times_are_shown_in_the_viewers_time_zone(make_client, tenant, requester
     Incident.objects.filter(pk=incident.pk).update(opened_at=datetime.datetime(2026, 1, 5, 23, 30, tzinfo=datetime.UTC))
     html = make_client(tenant, viewer).get("/desk/incidents/").content.decode()
     assert "06 Jan 08:30" in html
+
+
+def test_default_queue_reuses_the_open_counter_as_its_count(agent_client, tenant, requester):
+    for n in range(3):
+        make_incident(by=requester, title=f"Open {n}")
+    with CaptureQueriesContext(connection) as queries:
+        default = agent_client.get("/desk/incidents/")
+    sql = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SET search_path")]
+    assert default.context["page"].paginator.count == default.context["counters"]["open"] == 3
+    assert not any(s.startswith('SELECT COUNT(*) AS "__count" FROM "incidents_incident"') for s in sql)
+    # Any other filter counts its own rows.
+    filtered = agent_client.get("/desk/incidents/?q=Open 1")
+    assert filtered.context["page"].paginator.count == 1 and filtered.context["counters"]["open"] == 3
+    from tickets.models import Category
+
+    category = agent_client.get(f"/desk/incidents/?category={Category.objects.first().pk}")
+    assert category.context["page"].paginator.count == 0

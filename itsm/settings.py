@@ -76,8 +76,8 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_URLCONF = "itsm.urls_public"
 ROOT_URLCONF = "itsm.urls_tenant"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
-# Set the search_path once per tenant switch on a connection, not before every query.
-TENANT_LIMIT_SET_CALLS = True
+# TENANT_LIMIT_SET_CALLS stays off: with it, the first notification tasks of freshly forked Celery
+# worker processes ran with the public search_path ("relation incidents_incident does not exist").
 
 AUTH_USER_MODEL = "accounts.User"
 
@@ -222,8 +222,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ITSM service desk API",
-    "DESCRIPTION": "Per-tenant REST API. Call it on the tenant's host (https://<slug>.<base domain>/api/v1/) "
-    "with `Authorization: Token <key>` (or `Bearer <key>`).",
+    "DESCRIPTION": "Per-tenant REST API. Call it on the tenant's host (`https://<slug>.<base domain>/api/v1/`) "
+    "with `Authorization: Token <key>` (or `Bearer <key>`). Errors are JSON: "
+    "`{\"detail\": ..., \"code\": ..., \"fields\": {\"field\": [\"message\"]}}`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

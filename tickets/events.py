@@ -13,7 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from django.db import transaction
+from contextlib import nullcontext
+
+from django.db import connection, transaction
+from django_tenants.utils import tenant_context
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +50,17 @@ def subscribe(*names: str):
 
 
 def publish(event: TicketEvent) -> None:
+    # The commit may happen after the caller has left the tenant's schema (an outer atomic
+    # block around a schema_context), so listeners run in the tenant captured here.
+    tenant = getattr(connection, "tenant", None)
+
     def deliver():
-        for listener in _listeners.get(event.name, []):
-            try:
-                listener(event)
-            except Exception:  # one broken listener must not break the write that already committed
-                logger.exception("ticket event listener failed", extra={"event": event.name, "listener": listener.__qualname__})
+        with tenant_context(tenant) if tenant is not None else nullcontext():
+            for listener in _listeners.get(event.name, []):
+                try:
+                    listener(event)
+                except Exception:  # one broken listener must not break the write that already committed
+                    logger.exception("ticket event listener failed",
+                                     extra={"event": event.name, "listener": listener.__qualname__})
 
     transaction.on_commit(deliver)

@@ -53,3 +53,20 @@ def test_background_task_runs_in_the_senders_schema(tenant, requester, in_other_
     # A task whose explicit tenant disagrees with the schema it runs in refuses to act.
     send_ticket_notification.delay("incidents.incident", incident.pk, "created", tenant="beta")
     assert mailoutbox == []
+
+
+def test_events_committed_after_leaving_the_schema_still_notify_in_the_tenant(
+        tenant, requester, mailoutbox, django_capture_on_commit_callbacks):
+    """An outer transaction that commits after the schema_context has closed (as the demo loader
+    does) must still run listeners, and so enqueue tasks, in the ticket's tenant."""
+    from django.db import transaction
+    from django_tenants.utils import schema_context
+
+    connection.set_schema_to_public()
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            with schema_context(tenant.schema_name):
+                make_incident(by=requester, title="Committed from public")
+            assert connection.schema_name == "public"
+    assert len(mailoutbox) == 1 and "Committed from public" in mailoutbox[0].subject
+    assert connection.schema_name == "public"

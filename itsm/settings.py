@@ -76,8 +76,8 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_URLCONF = "itsm.urls_public"
 ROOT_URLCONF = "itsm.urls_tenant"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
-# TENANT_LIMIT_SET_CALLS stays off: with it, the first notification tasks of freshly forked Celery
-# worker processes ran with the public search_path ("relation incidents_incident does not exist").
+# Set the search_path once per tenant switch on a connection, not before every query.
+TENANT_LIMIT_SET_CALLS = True
 
 AUTH_USER_MODEL = "accounts.User"
 

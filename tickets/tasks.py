@@ -56,10 +56,16 @@ def send_ticket_notification(model_label, ticket_id, kind, *, actor_id=None, ent
 
 
 def _ticket_url(ticket, recipient, tenant) -> str:
+    """The link in the mail: the desk page for agents, the portal page for requesters."""
+    from django.urls import NoReverseMatch, reverse
+
     domain = tenant.primary_domain if tenant is not None and hasattr(tenant, "primary_domain") else None
     if not domain:
         return ""
-    area = "desk" if recipient.is_agent else "portal"
-    scheme = "http" if settings.DEBUG or domain.endswith("localhost") else "https"
-    port = ":8000" if domain.endswith("localhost") else ""
-    return f"{scheme}://{domain}{port}/{area}/{ticket._meta.model_name}s/{ticket.number}/"
+    view = "desk:detail" if recipient.is_agent else "portal:detail"
+    try:
+        path = reverse(view, urlconf=settings.ROOT_URLCONF, kwargs={"number": ticket.number})
+    except NoReverseMatch:  # a ticket type without pages of its own yet
+        return ""
+    local = domain.endswith("localhost")
+    return f"{'http' if local else 'https'}://{domain}{':8000' if local else ''}{path}"

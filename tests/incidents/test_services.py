@@ -254,3 +254,17 @@ def test_open_state_sql_matches_the_partial_index_predicates(tenant):
         queue_counters(AgentFactory())
     sql = ctx.captured_queries[-1]["sql"]
     assert "IN ('in_progress', 'new', 'on_hold')" in sql
+
+
+def test_notification_links_open_the_right_page(tenant, requester, agent, group, make_client,
+                                                django_capture_on_commit_callbacks):
+    import re
+
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = make_incident(by=requester, assignment_group=group)
+        services.update_incident(incident, by=AgentFactory(), changes={"assignee": agent})
+    links = {message.to[0]: re.search(r"https?://[^/\s]+(/\S+)", message.body).group(1) for message in mail.outbox}
+    assert links[requester.email] == f"/portal/tickets/{incident.number}/"
+    assert links[agent.email] == f"/desk/incidents/{incident.number}/"
+    assert make_client(tenant, requester).get(links[requester.email]).status_code == 200
+    assert make_client(tenant, agent).get(links[agent.email]).status_code == 200

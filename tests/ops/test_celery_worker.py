@@ -147,7 +147,7 @@ def test_worker_emails_the_requester_from_the_right_tenant(db, tmp_path):
     assert mail["Subject"] == f"[{probe['number']}] We have received your request: Worker probe: printer offline"
     body = mail.get_content()
     assert "-- Alpha Ltd Service Desk" in body
-    assert f"http://alpha.localhost:8000/portal/incidents/{probe['number']}/" in body
+    assert f"http://alpha.localhost:8000/portal/tickets/{probe['number']}/" in body
     assert "Beta" not in body
 
     task_lines = [json.loads(line) for line in (tmp_path / "worker.log").read_text().splitlines()

@@ -76,6 +76,7 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_URLCONF = "itsm.urls_public"
 ROOT_URLCONF = "itsm.urls_tenant"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+DEFAULT_NOT_FOUND_TENANT_VIEW = "tenants.middleware.unknown_host"
 # Set the search_path once per tenant switch on a connection, not before every query.
 TENANT_LIMIT_SET_CALLS = True
 

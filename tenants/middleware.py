@@ -16,3 +16,15 @@ class TenantStatusMiddleware:
                 return JsonResponse({"detail": message, "code": "tenant_suspended"}, status=403)
             return render(request, "errors/suspended.html", {"message": message, "tenant": tenant}, status=403)
         return self.get_response(request)
+
+
+def unknown_host(request):
+    """No tenant serves this host name (settings.DEFAULT_NOT_FOUND_TENANT_VIEW).
+
+    The API answers in JSON like every other API error; pages get the product's 404 page.
+    """
+    host = request.get_host().split(":")[0]
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": f"No service desk is served at {host}.", "code": "unknown_tenant", "fields": {}},
+                            status=404)
+    return render(request, "errors/404.html", {"path": request.path}, status=404)

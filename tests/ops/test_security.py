@@ -129,3 +129,10 @@ def test_responses_that_end_before_the_view_carry_the_csp_too(db, tenant, make_c
 def test_login_pages_carry_the_csp(tenant, make_client):
     assert_csp_clean(Client(HTTP_HOST="localhost").get("/login/"))
     assert_csp_clean(make_client(tenant).get("/login/"))
+
+
+def test_unknown_host_api_answers_json_404_and_pages_the_product_404(db):
+    api = Client(HTTP_HOST="nobody.localhost").get("/api/v1/incidents/", HTTP_AUTHORIZATION="Token abc")
+    assert api.status_code == 404 and api.json()["code"] == "unknown_tenant"
+    page = Client(HTTP_HOST="nobody.localhost").get("/desk/incidents/")
+    assert page.status_code == 404 and b"We could not find that page" in page.content

@@ -4,12 +4,17 @@ import hashlib
 import mimetypes
 import os
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
 
 from tickets.exceptions import AttachmentRejected
 from tickets.models import Attachment, ticket_type_label
+
+_stored_files: ContextVar[list | None] = ContextVar("stored_attachment_files", default=None)
 
 # Types we never store whatever the extension says: they execute in browsers or on desktops.
 BLOCKED_CONTENT_TYPES = {"text/html", "application/xhtml+xml", "image/svg+xml", "application/javascript",
@@ -41,6 +46,21 @@ def validate_upload(upload) -> None:
         raise AttachmentRejected(message, fields={"file": [message]})
 
 
+@contextmanager
+def removed_if_not_committed():
+    """Files stored inside the block are deleted again if the block raises (its rows roll back)."""
+    stored: list[str] = []
+    token = _stored_files.set(stored)
+    try:
+        yield
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    finally:
+        _stored_files.reset(token)
+
+
 def store(ticket, *, upload, by, is_public: bool, entry=None) -> Attachment:
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -60,6 +80,9 @@ def store(ticket, *, upload, by, is_public: bool, entry=None) -> Attachment:
         uploaded_by=by,
     )
     attachment.file.save(name, upload, save=False)
+    tracked = _stored_files.get()
+    if tracked is not None:
+        tracked.append(attachment.file.name)
     attachment.save()
     return attachment
 

@@ -240,7 +240,7 @@ def add_comment(ticket, *, by, body: str, is_public: bool, channel: str = "", at
 
     for upload in attachments:
         attachment_rules.validate_upload(upload)
-    with transaction.atomic():
+    with attachment_rules.removed_if_not_committed(), transaction.atomic():
         locked = _lock(ticket, None)
         kind = TimelineEntry.Kind.REPLY if is_public else TimelineEntry.Kind.WORK_NOTE
         entry = record(locked, kind=kind, by=by, is_public=is_public, body=body, channel=channel)
@@ -262,7 +262,7 @@ def add_attachment(ticket, *, by, upload, is_public: bool = True):
     if not is_public and role != AGENT:
         raise NotPermitted("Only agents can add internal attachments.")
     attachment_rules.validate_upload(upload)
-    with transaction.atomic():
+    with attachment_rules.removed_if_not_committed(), transaction.atomic():
         locked = _lock(ticket, None)
         attachment = attachment_rules.store(locked, upload=upload, by=by, is_public=is_public, entry=None)
         record(locked, kind=TimelineEntry.Kind.ATTACHMENT, by=by, is_public=is_public,

@@ -59,3 +59,28 @@ def test_requester_cannot_add_internal_attachment(tenant, requester):
     incident = make_incident(by=requester)
     with pytest.raises(NotPermitted):
         add_attachment(incident, by=requester, upload=upload(), is_public=False)
+
+
+def test_a_failed_write_leaves_no_stored_file(tenant, requester, agent, monkeypatch):
+    from django.core.files.storage import default_storage
+
+    from tickets import services as ticket_services
+
+    incident = make_incident(by=requester)
+    stored = []
+    real_store = __import__("tickets.attachments", fromlist=["store"]).store
+
+    def store_then_remember(*args, **kwargs):
+        attachment = real_store(*args, **kwargs)
+        stored.append(attachment.file.name)
+        return attachment
+
+    def broken_save(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("tickets.attachments.store", store_then_remember)
+    monkeypatch.setattr(type(incident), "save", broken_save)
+    with pytest.raises(RuntimeError):
+        ticket_services.add_comment(incident, by=agent, body="see log", is_public=True, attachments=[upload()])
+    assert stored and not default_storage.exists(stored[0])
+    assert not Attachment.objects.exists()

@@ -14,7 +14,7 @@ from tenants.models import Tenant
 @dataclass(frozen=True)
 class TenantCounts:
     users: int
-    open_incidents: int
+    open_tickets: int
 
 
 def console_tenants() -> QuerySet:
@@ -23,20 +23,23 @@ def console_tenants() -> QuerySet:
 
 
 def tenant_counts(tenant: Tenant) -> TenantCounts:
-    """Active users and open incidents of one tenant: one query inside its schema.
+    """Active users and open tickets (of every ticket type) of one tenant: one query inside its schema.
 
-    Both tables live in the tenant's schema, so this switches the search path
-    rather than joining across schemas.
+    The tables live in the tenant's schema, so this switches the search path rather
+    than joining across schemas. Ticket types come from the registry, so the console
+    imports no process app.
     """
     from accounts.models import User
-    from incidents.models import Incident
-    from incidents.workflow import OPEN
+    from tickets.registry import ticket_models
 
-    sql = (
-        f'SELECT (SELECT COUNT(*) FROM "{User._meta.db_table}" WHERE is_active), '
-        f'(SELECT COUNT(*) FROM "{Incident._meta.db_table}" WHERE state = ANY(%s))'
+    open_counts = [
+        (f'(SELECT COUNT(*) FROM "{model._meta.db_table}" WHERE state = ANY(%s))', sorted(model.workflow.open_states))
+        for model in ticket_models()
+    ]
+    sql = f'SELECT (SELECT COUNT(*) FROM "{User._meta.db_table}" WHERE is_active), ' + (
+        " + ".join(part for part, _ in open_counts) or "0"
     )
     with schema_context(tenant.schema_name), connection.cursor() as cursor:
-        cursor.execute(sql, [list(OPEN)])
-        users, open_incidents = cursor.fetchone()
-    return TenantCounts(users=users, open_incidents=open_incidents)
+        cursor.execute(sql, [states for _, states in open_counts])
+        users, open_tickets = cursor.fetchone()
+    return TenantCounts(users=users, open_tickets=open_tickets)

@@ -82,9 +82,9 @@ def test_tenant_list_shows_each_tenant_with_host_status_and_counts(console, tena
     rows = {row["tenant"].slug: row for row in response.context["tenants"]}
     assert set(rows) == {"alpha", "beta"}  # never the public schema's own row
     assert rows["alpha"]["counts"].users == 3
-    assert rows["alpha"]["counts"].open_incidents == 2
+    assert rows["alpha"]["counts"].open_tickets == 2
     assert rows["beta"]["counts"].users == 1
-    assert rows["beta"]["counts"].open_incidents == 0
+    assert rows["beta"]["counts"].open_tickets == 0
     assert rows["alpha"]["url"] == "http://alpha.localhost/"
     html = response.content.decode()
     assert "Alpha Ltd" in html and "Beta plc" in html
@@ -132,8 +132,8 @@ def test_counts_are_read_inside_each_tenant_schema(console, tenant, requester, i
         make_incident(by=beta_user)
     connection.set_schema_to_public()
     rows = {row["tenant"].slug: row for row in console.get("/").context["tenants"]}
-    assert rows["alpha"]["counts"].open_incidents == 0
-    assert rows["beta"]["counts"].open_incidents == 1
+    assert rows["alpha"]["counts"].open_tickets == 0
+    assert rows["beta"]["counts"].open_tickets == 1
     with schema_context("alpha"):
         from incidents.models import Incident
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import http.client
 import os
-import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
+
+from itsm.localserver import free_port, stop, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -31,12 +30,6 @@ def environment() -> dict:
     return {**os.environ, **SERVER_ENV}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def manage(*args: str) -> str:
     """Run a management command with the server's environment and return its stdout."""
     done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment(),
@@ -44,24 +37,6 @@ def manage(*args: str) -> str:
     if done.returncode:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-2000:]}")
     return done.stdout
-
-
-def _wait_healthy(port: int, host: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz", headers={"Host": host})
-            status = conn.getresponse().status
-            conn.close()
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not become healthy in time")
 
 
 @contextmanager
@@ -77,14 +52,9 @@ def gunicorn(*, host: str, workers: int = 2, port: int | None = None, log_path: 
         env["BENCH_WHAT_IF"] = ",".join(experiments)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
-        _wait_healthy(port, host, process)
+        wait_until_healthy(port, process, host=host)
         yield port, process.pid
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         if log_path:
             log.close()

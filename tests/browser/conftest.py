@@ -6,16 +6,15 @@ test run (never the pytest-django test database, which rolls back per test).
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 import pytest
+
+from itsm.localserver import free_port, stop, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -39,38 +38,15 @@ def _e2e_database_url() -> tuple[str, str]:
     return urlunparse(parsed._replace(path=f"/{name}")), name
 
 
-def _recreate_database(url: str, name: str) -> None:
+def _drop_database(url: str, name: str, *, recreate: bool = False) -> None:
     import psycopg
     from psycopg import sql
 
     admin = urlparse(url)._replace(path="/postgres")
     with psycopg.connect(urlunparse(admin), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers={"Host": "localhost"})
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"runserver exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(request, timeout=2):
-                return
-        except urllib.error.HTTPError as exc:  # 503 "degraded" still means the server answers
-            if exc.code < 500:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError("runserver did not become healthy in time")
+        if recreate:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +63,7 @@ def chromium_path():
 def e2e_server(chromium_path):
     """Base URL pattern of a seeded server: ``server.url("acme", "/login/")``."""
     url, name = _e2e_database_url()
-    _recreate_database(url, name)
+    _drop_database(url, name, recreate=True)
     media = tempfile.mkdtemp(prefix="itsm-e2e-media-")
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "itsm.settings_test",
            "CACHE_KEY_PREFIX": f"itsm-e2e-{os.getpid()}", "MEDIA_ROOT": media, "PYTHONUNBUFFERED": "1"}
@@ -101,12 +77,12 @@ def e2e_server(chromium_path):
         done = subprocess.run(manage + command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=600)
         if done.returncode:
             raise RuntimeError(f"manage.py {command[0]} failed:\n{tail()}")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(manage + ["runserver", f"127.0.0.1:{port}", "--noreload"], cwd=ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
     try:
         try:
-            _wait_healthy(port, process)
+            wait_until_healthy(port, process, timeout=60)
         except RuntimeError as exc:
             raise RuntimeError(f"{exc}:\n{tail()}") from None
 
@@ -119,20 +95,11 @@ def e2e_server(chromium_path):
 
         yield Server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process, timeout=10)
         log.close()
         shutil.rmtree(media, ignore_errors=True)
         try:
-            import psycopg
-            from psycopg import sql
-
-            admin = urlparse(url)._replace(path="/postgres")
-            with psycopg.connect(urlunparse(admin), autocommit=True) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            _drop_database(url, name)
         except Exception:
             pass  # a leftover database is recreated by the next run
 

@@ -1,10 +1,11 @@
-import zoneinfo
+
+from functools import partial
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from accounts import ratelimit
+from accounts import ratelimit, time_zones
 
 
 class RateLimitedLoginForm(AuthenticationForm):
@@ -38,12 +39,8 @@ class RateLimitedLoginForm(AuthenticationForm):
         return cleaned
 
 
-def time_zone_choices():
-    return [("", "Organisation default")] + [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
-
-
 class TimeZoneForm(forms.Form):
-    time_zone = forms.ChoiceField(choices=time_zone_choices, required=False, label="Time zone",
+    time_zone = forms.ChoiceField(choices=partial(time_zones.choices, blank_label="Organisation default"), required=False, label="Time zone",
                                   help_text="Times in the desk and the portal are shown in this zone.")
 
 

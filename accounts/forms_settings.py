@@ -1,9 +1,10 @@
 """Forms of the tenant admin's settings pages: shape only, the services decide."""
 
-import zoneinfo
+from functools import partial
 
 from django import forms
 
+from accounts import time_zones
 from accounts.models import User
 from tickets.models import Impact, Priority, Urgency
 
@@ -13,7 +14,7 @@ class PersonForm(forms.Form):
     email = forms.EmailField(label="Email")
     role = forms.ChoiceField(choices=[(User.Role.REQUESTER, "Requester"), (User.Role.AGENT, "Agent"), (User.Role.ADMIN, "Tenant admin")])
     time_zone = forms.ChoiceField(required=False, label="Time zone",
-                                  choices=[("", "Tenant default")] + [(z, z) for z in sorted(zoneinfo.available_timezones())])
+                                  choices=partial(time_zones.choices, blank_label="Tenant default"))
     password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
                                help_text="Optional. Without one the person cannot sign in until a password is set.")
 

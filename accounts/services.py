@@ -36,7 +36,7 @@ def authenticate_token(key: str):
 
 def set_time_zone(*, user, time_zone: str) -> None:
     """The user's own display zone; empty means the tenant's default."""
-    from tenants.services import validate_time_zone
+    from accounts.time_zones import validate_time_zone
 
     time_zone = (time_zone or "").strip()
     if time_zone:
@@ -74,9 +74,8 @@ def check_new_person(*, email: str, full_name: str, password: str | None, passwo
 
 def create_person(*, by, email: str, full_name: str, role: str, password: str | None = None, time_zone: str = ""):
     """A tenant admin adds a requester, agent or admin to their tenant."""
-    import zoneinfo
-
     from accounts.models import User
+    from accounts.time_zones import validate_time_zone
     from tickets.exceptions import NotPermitted, ValidationFailed
 
     if not by.is_tenant_admin:
@@ -86,9 +85,9 @@ def create_person(*, by, email: str, full_name: str, role: str, password: str | 
         errors["role"] = ["Choose requester, agent or tenant admin."]
     if time_zone:
         try:
-            zoneinfo.ZoneInfo(time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            errors["time_zone"] = [f"Unknown time zone '{time_zone}'."]
+            validate_time_zone(time_zone)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
     if errors:
         raise ValidationFailed("The person was not added.", fields=errors)
     return User.objects.create_user(email, password or None, full_name=full_name.strip(), role=role, time_zone=time_zone)

@@ -12,6 +12,7 @@ from accounts.access import tenant_only
 from accounts.forms import ApiTokenForm, RateLimitedLoginForm, TimeZoneForm
 from accounts.models import ApiToken
 from tickets.exceptions import TicketError
+from tickets.forms import add_service_errors
 
 
 class LoginView(auth_views.LoginView):
@@ -54,8 +55,7 @@ def profile(request):
             try:
                 services.set_time_zone(user=request.user, time_zone=form.cleaned_data["time_zone"])
             except TicketError as exc:
-                for message in exc.fields.get("time_zone", [exc.message]):
-                    form.add_error("time_zone", message)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "Your time zone was saved.")
                 return redirect("profile")

@@ -1,11 +1,9 @@
 """MSP console forms: they check the shape of the input; tenants.services enforces the rules."""
 
-import zoneinfo
-from functools import cache
-
 from django import forms
 from django.conf import settings
 
+from accounts import time_zones
 from tenants.models import COLOR_VALIDATOR, SLUG_VALIDATOR
 
 # Magic numbers of the image formats a logo may have; the extension alone proves nothing.
@@ -19,11 +17,6 @@ LOGO_SIGNATURES = {
 LOGO_MAX_BYTES = getattr(settings, "TENANT_LOGO_MAX_BYTES", 512 * 1024)
 
 
-@cache
-def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
-
-
 class ColorInput(forms.TextInput):
     input_type = "color"
 
@@ -34,7 +27,7 @@ def color_field(label: str) -> forms.CharField:
 
 class TimeZoneField(forms.ChoiceField):
     def __init__(self, **kwargs):
-        super().__init__(choices=time_zone_choices, initial="UTC", **kwargs)
+        super().__init__(choices=time_zones.choices, initial="UTC", **kwargs)
 
 
 class TenantCreateForm(forms.Form):

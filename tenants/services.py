@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from accounts.time_zones import validate_time_zone
 from tenants.models import SLUG_VALIDATOR, Domain, Tenant
 from tickets.exceptions import ValidationFailed
 
@@ -18,13 +17,6 @@ RESERVED_SLUGS = {"public", "www", "api", "admin", "static", "media", "msp", "pg
 
 def tenant_host(slug: str) -> str:
     return f"{slug}.{settings.BASE_DOMAIN}"
-
-
-def validate_time_zone(name: str) -> None:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed("Unknown time zone.", fields={"time_zone": [f"Unknown time zone '{name}'."]})
 
 
 def create_tenant(*, slug: str, name: str, admin_email: str, admin_name: str, admin_password: str | None,

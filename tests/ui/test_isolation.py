@@ -42,3 +42,20 @@ def test_beta_login_does_not_accept_alpha_credentials(make_client, tenant, other
     response = beta.post("/login/", {"username": agent.email, "password": "correct horse battery staple"})
     assert response.status_code == 200 and "_auth_user_id" not in beta.session
     connection.set_tenant(tenant)
+
+
+def test_search_on_beta_never_finds_alphas_incidents(make_client, tenant, other_tenant, in_other_tenant, requester):
+    """Queue search and API search (same FilterSet) run in the host's schema only."""
+    from accounts.services import create_api_token
+
+    alpha_incident = make_incident(by=requester, title="Zebra printer meltdown")
+    with in_other_tenant():
+        beta_agent = AgentFactory()
+        beta_own = make_incident(by=RequesterFactory(), title="Zebra scanner offline")
+        _, key = create_api_token(user=beta_agent, name="search")
+        desk = make_client(other_tenant, beta_agent)
+    page = desk.get("/desk/incidents/?state=any&q=zebra").content.decode()
+    assert "Zebra scanner offline" in page and "Zebra printer meltdown" not in page
+    api = make_client(other_tenant).get("/api/v1/incidents/?q=zebra", HTTP_AUTHORIZATION=f"Token {key}")
+    assert [row["number"] for row in api.json()["results"]] == [beta_own.number]
+    connection.set_tenant(tenant)

@@ -268,3 +268,20 @@ def test_notification_links_open_the_right_page(tenant, requester, agent, group,
     assert links[agent.email] == f"/desk/incidents/{incident.number}/"
     assert make_client(tenant, requester).get(links[requester.email]).status_code == 200
     assert make_client(tenant, agent).get(links[agent.email]).status_code == 200
+
+
+def test_watchers_are_recorded_see_the_ticket_and_only_agents_change_them(tenant, requester, agent):
+    from incidents.queries import visible_to
+    from tickets.services import set_watchers
+
+    colleague = RequesterFactory()
+    incident = make_incident(by=requester)
+    assert not visible_to(colleague).filter(pk=incident.pk).exists()
+    set_watchers(incident, by=agent, watchers=[colleague])
+    assert visible_to(colleague).filter(pk=incident.pk).exists()
+    change = timeline(incident)[-1]
+    assert change.kind == "field_change" and not change.is_public
+    assert change.data["changes"][0]["new"] == str(colleague)
+    with pytest.raises(NotPermitted):
+        set_watchers(incident, by=requester, watchers=[])
+    assert list(incident.watchers.all()) == [colleague]

@@ -53,6 +53,7 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
+    "sla.due",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -154,6 +155,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.auto_close_resolved_all_tenants",
         "schedule": 600.0,
     },
+    # The SLA scanner: cheap when nothing is due (one index probe), so it can run often.
+    "sla-tick": {"task": "sla.tasks.sla_tick", "schedule": float(os.environ.get("SLA_TICK_SECONDS", "10")),
+                 "options": {"expires": 30}},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -2,7 +2,9 @@ from django.apps import AppConfig
 
 
 class SlaConfig(AppConfig):
-    """Service level management: filled by its own issue; the app exists so its schema and URLs have a home."""
-
     name = "sla"
     verbose_name = "Service level management"
+
+    def ready(self):
+        # Clocks follow ticket events inside the ticket's own transaction.
+        from sla import listeners  # noqa: F401

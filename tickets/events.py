@@ -37,9 +37,12 @@ class TicketEvent:
 
 
 _listeners: dict[str, list[Callable[[TicketEvent], None]]] = defaultdict(list)
+_in_transaction: dict[str, list[Callable[[TicketEvent], None]]] = defaultdict(list)
 
 
 def subscribe(*names: str):
+    """Run the listener after the write commits (notifications, integrations)."""
+
     def decorator(fn):
         for name in names:
             if fn not in _listeners[name]:
@@ -49,7 +52,25 @@ def subscribe(*names: str):
     return decorator
 
 
+def subscribe_in_transaction(*names: str):
+    """Run the listener inside the writer's transaction, on the locked ticket.
+
+    For state that must never disagree with the ticket (SLA clocks): the listener's
+    writes commit or roll back with the ticket's, and its exceptions abort the write.
+    """
+
+    def decorator(fn):
+        for name in names:
+            if fn not in _in_transaction[name]:
+                _in_transaction[name].append(fn)
+        return fn
+
+    return decorator
+
+
 def publish(event: TicketEvent) -> None:
+    for listener in _in_transaction.get(event.name, []):
+        listener(event)
     # The commit may happen after the caller has left the tenant's schema (an outer atomic
     # block around a schema_context), so listeners run in the tenant captured here.
     tenant = getattr(connection, "tenant", None)

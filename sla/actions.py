@@ -1,0 +1,83 @@
+"""What an escalation rule does when its threshold is reached. Called by the scanner, in its
+transaction, with the ticket and the clock locked; each call follows a fresh ``Firing`` row
+whose unique constraint guarantees it happens once per clock and rule."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import connection, transaction
+
+from sla.models import Clock, EscalationRule, Firing
+from tickets import events
+from tickets.models import TimelineEntry
+from tickets.services import record
+
+logger = logging.getLogger(__name__)
+Action = EscalationRule.Action
+NOTIFY = {Action.NOTIFY_ASSIGNEE, Action.NOTIFY_GROUP, Action.NOTIFY_MANAGER}
+
+
+def recipients(action: str, ticket) -> list:
+    """Who a notify action mails, as of now."""
+    group = ticket.assignment_group
+    if action == Action.NOTIFY_ASSIGNEE:
+        people = [ticket.assignee] if ticket.assignee_id else list(group.members.all()) if group else []
+    elif action == Action.NOTIFY_GROUP:
+        people = list(group.members.all()) if group else []
+    elif action == Action.NOTIFY_MANAGER:
+        people = [group.manager] if group and group.manager_id else []
+    else:
+        people = []
+    return [p for p in people if p is not None and p.is_active and p.email]
+
+
+def describe(clock: Clock, percent: int) -> str:
+    what = clock.get_metric_display().lower()
+    return f"SLA {what} target breached" if percent >= 100 else f"SLA warning: {percent}% of the {what} target used"
+
+
+def perform(rule: EscalationRule, firing: Firing, clock: Clock, ticket) -> str:
+    """Carry out the rule on the ticket; returns what was done, for the timeline and the log."""
+    changed: list[str] = []
+    if rule.action in NOTIFY:
+        people = recipients(rule.action, ticket)
+        if people:
+            from sla.tasks import send_escalation_notification
+
+            schema = connection.schema_name
+            transaction.on_commit(lambda: send_escalation_notification.delay(firing.pk, tenant=schema))
+        done = f"notified {', '.join(str(p) for p in people)}" if people else "nobody to notify"
+    elif rule.action == Action.REASSIGN:
+        old = (str(ticket.assignment_group or "—"), str(ticket.assignee or "—"))
+        ticket.assignment_group, ticket.assignee = rule.group, rule.assignee
+        changed = ["assignment_group", "assignee"]
+        done = f"reassigned from {old[0]} / {old[1]} to {rule.group}{f' / {rule.assignee}' if rule.assignee else ''}"
+    elif rule.action == Action.RAISE_PRIORITY:
+        if ticket.priority > 1:
+            old = ticket.get_priority_display()
+            ticket.priority -= 1
+            changed = ["priority"]
+            done = f"priority raised from {old} to {ticket.get_priority_display()}"
+        else:
+            done = "priority already at its highest"
+    elif rule.action == Action.ADD_WATCHERS:
+        users = [u for u in rule.users.all() if u.is_active]
+        ticket.watchers.add(*users)
+        done = f"added watchers {', '.join(str(u) for u in users)}" if users else "no active watchers to add"
+    else:  # a choice added without an implementation
+        raise ValueError(f"Unknown escalation action {rule.action!r}")
+    if changed:
+        ticket.version += 1
+        ticket.save(update_fields=[*changed, "version", "updated_at"])
+    record(ticket, kind=TimelineEntry.Kind.SYSTEM, body=f"{describe(clock, firing.threshold)}: {done}.",
+           data={"sla": {"event": "escalation", "metric": clock.metric, "threshold": firing.threshold,
+                         "action": rule.action, "firing_id": firing.pk}})
+    if changed:
+        events.publish(events.TicketEvent(events.UPDATED, ticket, None, {"fields": changed, "source": "sla"}))
+        if "assignee" in changed and ticket.assignee_id:
+            events.publish(events.TicketEvent(events.ASSIGNED, ticket, None, {"source": "sla"}))
+    logger.info("sla escalation fired", extra={"tenant": connection.schema_name, "ticket": ticket.number,
+                                               "metric": clock.metric, "threshold": firing.threshold,
+                                               "action": rule.action, "result": done})
+    return done

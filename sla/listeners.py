@@ -1,0 +1,70 @@
+"""Ticket events -> SLA clocks. Runs inside the ticket write's transaction (``subscribe_in_transaction``).
+
+- created: attach the matching policy's clocks;
+- transitioned: pause in the policy's waiting states, resume out of them, stop on
+  resolution (met or breached), cancel on cancellation, resume resolution on re-open;
+- replied: the first public agent reply stops the response clock and any next-reply
+  clock; a requester's reply after that starts the next-reply clock;
+- updated: priority or matching fields re-target the clocks; a new group is copied for reports.
+
+Escalation actions made by the scanner itself (``data["source"] == "sla"``) do not re-target clocks.
+"""
+
+from django.utils import timezone
+
+from sla import services
+from sla.models import Clock, Metric
+from tickets import events
+
+RETARGET_FIELDS = {"priority", "impact", "urgency", "category", "channel", "requester"}
+
+
+@events.subscribe_in_transaction(events.CREATED)
+def on_created(event):
+    services.attach(event.ticket)
+
+
+@events.subscribe_in_transaction(events.TRANSITIONED)
+def on_transitioned(event):
+    ticket, now = event.ticket, timezone.now()
+    source, target = event.data.get("from"), event.data.get("to")
+    clocks = services.ticket_clocks(ticket)
+    if not clocks:
+        return
+    workflow = ticket.workflow
+    if target not in workflow.open_states:
+        # Straight from open to final without a resolution: cancelled, neither met nor breached.
+        cancelled = target in workflow.final and source in workflow.open_states
+        services.stop(ticket, clocks, now=now, cancelled=cancelled)
+        return
+    if source not in workflow.open_states:  # re-opened
+        services.reopen(ticket, [c for c in clocks if c.metric == Metric.RESOLUTION], now=now)
+        clocks = services.ticket_clocks(ticket)
+    paused = services.pause_states(clocks[0].policy, ticket)
+    if target in paused:
+        services.pause(ticket, clocks, now=now)
+    elif source in paused or any(c.state == Clock.State.PAUSED for c in clocks):
+        services.resume(ticket, clocks, now=now)
+
+
+@events.subscribe_in_transaction(events.REPLIED)
+def on_replied(event):
+    ticket, now = event.ticket, timezone.now()
+    if event.data.get("role") == "agent":
+        clocks = services.ticket_clocks(ticket, metrics=[Metric.RESPONSE, Metric.NEXT_REPLY])
+        services.stop(ticket, clocks, now=now)
+        return
+    if not ticket.is_open or ticket.first_response_at is None:
+        return
+    clocks = services.ticket_clocks(ticket)
+    if clocks:
+        services.restart(ticket, clocks[0].policy, Metric.NEXT_REPLY, now=now)
+
+
+@events.subscribe_in_transaction(events.UPDATED)
+def on_updated(event):
+    fields = set(event.data.get("fields", ()))
+    if "assignment_group" in fields:
+        services.set_group(event.ticket)
+    if fields & RETARGET_FIELDS and event.data.get("source") != "sla":
+        services.recompute(event.ticket)

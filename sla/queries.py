@@ -1,0 +1,90 @@
+"""Reads: cached schedules, the clocks of a page of tickets, remaining business time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+from django.utils import timezone
+
+from sla import business_time
+from sla.business_time import Schedule
+from sla.models import Calendar, Clock
+
+# (schema, calendar id, calendar.updated_at) -> Schedule. Calendars change rarely; every
+# change bumps updated_at, so a stale entry is simply never asked for again.
+_schedules: dict[tuple[str, int, datetime], Schedule] = {}
+_MAX_CACHED = 2048
+
+
+def schedule_for(calendar: Calendar) -> Schedule:
+    key = (connection.schema_name, calendar.pk, calendar.updated_at)
+    schedule = _schedules.get(key)
+    if schedule is None:
+        if len(_schedules) >= _MAX_CACHED:
+            _schedules.clear()
+        schedule = _schedules[key] = calendar.schedule()
+    return schedule
+
+
+def clocks_for(tickets, *, metrics=None) -> dict[int, list[Clock]]:
+    """The clocks of a page of tickets of one type, in one query: {ticket id: [clocks]}."""
+    tickets = list(tickets)
+    if not tickets:
+        return {}
+    label = tickets[0]._meta.label_lower
+    qs = Clock.objects.filter(ticket_type=label, ticket_id__in=[t.pk for t in tickets]).select_related("calendar")
+    if metrics:
+        qs = qs.filter(metric__in=metrics)
+    found: dict[int, list[Clock]] = defaultdict(list)
+    for clock in qs:
+        found[clock.ticket_id].append(clock)
+    return found
+
+
+@dataclass(frozen=True)
+class ClockStatus:
+    """What a badge shows: the state, the business time left (negative once breached) and a colour."""
+
+    clock: Clock
+    remaining_seconds: float
+    elapsed_percent: float
+    tone: str  # ok | warning | breached | paused | met | cancelled
+
+    @property
+    def label(self) -> str:
+        return self.clock.get_metric_display()
+
+
+def status_of(clock: Clock, *, now: datetime | None = None, warn_percent: float = 75) -> ClockStatus:
+    now = now or timezone.now()
+    schedule = schedule_for(clock.calendar)
+    if clock.state == Clock.State.STOPPED:
+        end = clock.stopped_at or now
+        tone = clock.outcome or Clock.Outcome.MET
+    else:
+        end = clock.open_pause_since or now if clock.state == Clock.State.PAUSED else now
+        tone = None
+    if end <= clock.deadline:
+        remaining = business_time.between(schedule, end, clock.deadline)
+    else:
+        remaining = -business_time.between(schedule, clock.deadline, end)
+    elapsed = 100.0 * (clock.target_seconds - remaining) / clock.target_seconds if clock.target_seconds else 100.0
+    if tone is None:
+        if remaining < 0 or clock.breached_at:
+            tone = "breached"
+        elif clock.state == Clock.State.PAUSED:
+            tone = "paused"
+        elif elapsed >= warn_percent:
+            tone = "warning"
+        else:
+            tone = "ok"
+    return ClockStatus(clock, remaining, elapsed, tone)
+
+
+def running_deadline_before(ticket_model, moment: datetime):
+    """Ticket ids of ``ticket_model`` with a running clock due before ``moment`` (the "breaching soon" filter)."""
+    return Clock.objects.filter(ticket_type=ticket_model._meta.label_lower, state=Clock.State.RUNNING,
+                                deadline__lte=moment).values("ticket_id")

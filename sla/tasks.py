@@ -1,0 +1,53 @@
+"""Thin Celery tasks: the beat tick, and escalation mails sent after the firing commits."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import connection, transaction
+from django.utils import timezone
+
+from sla import actions, scanner, services
+from sla.models import Firing
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sla_tick() -> int:
+    """Beat, every few seconds, in the public schema: fire whatever is due in any tenant."""
+    taken = scanner.tick()
+    if taken:
+        logger.info("sla tick", extra={"due_clocks": taken})
+    return taken
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def send_escalation_notification(firing_id: int, *, tenant: str) -> None:
+    """Mail the people a notify rule names. The firing row, locked and stamped, makes a redelivery mail no one twice."""
+    if connection.schema_name != tenant:
+        logger.error("tenant mismatch in escalation task", extra={"expected": tenant, "actual": connection.schema_name})
+        return
+    from django.apps import apps
+
+    with transaction.atomic():
+        firing = Firing.objects.select_for_update().select_related("clock").filter(pk=firing_id).first()
+        if firing is None or firing.notified_at is not None:
+            return
+        clock = firing.clock
+        ticket = (apps.get_model(clock.ticket_type).objects.select_related("assignee", "assignment_group__manager")
+                  .filter(pk=clock.ticket_id).first())
+        if ticket is None:
+            return
+        people = actions.recipients(firing.action, ticket)
+        subject = f"[{ticket.number}] {actions.describe(clock, firing.threshold)}: {ticket.title}"
+        body = (f"{actions.describe(clock, firing.threshold)} on {ticket.number} “{ticket.title}”.\n\n"
+                f"Priority: {ticket.get_priority_display()}\nState: {ticket.state_label}\n"
+                f"Due: {services.deadline_text(clock)}\n")
+        from_email = getattr(getattr(connection, "tenant", None), "support_email", "") or settings.DEFAULT_FROM_EMAIL
+        for person in people:
+            EmailMessage(subject, body, from_email, [person.email]).send()
+        firing.notified_at = timezone.now()
+        firing.save(update_fields=["notified_at"])
+    logger.info("sla escalation mailed", extra={"ticket": ticket.number, "to": [p.email for p in people]})

@@ -1,0 +1,166 @@
+"""The scanner fires each escalation once: repeated ticks, pauses, re-arming, failures mid-batch."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from incidents.services import transition_incident
+from sla import actions, scanner
+from sla.due.models import DueClock
+from sla.models import Clock, Firing, Metric
+from tests.factories import GroupFactory, make_incident
+from tests.sla.test_clocks import HOUR, at, clock, hold, local, tick
+from tickets.models import TimelineEntry
+
+R = Metric.RESOLUTION
+
+
+def escalations(incident):
+    return list(TimelineEntry.objects.filter(ticket_type="incidents.incident", ticket_id=incident.pk,
+                                             data__sla__event="escalation").values_list("data__sla__threshold", "data__sla__action"))
+
+
+@pytest.fixture
+def ladder(tenant, office, make_policy, agent):
+    group = GroupFactory(manager=agent)
+    group.members.add(agent)
+    watcher = agent
+    return make_policy(office, targets={(R, 5): 4 * HOUR}, escalations=[
+        (R, 75, "notify_assignee"), (R, 90, "notify_group"), (R, 100, "raise_priority"),
+        (R, 100, "notify_manager"), (R, 100, "add_watchers", {"users": [watcher]}),
+        (R, 150, "reassign", {"group": group}),
+    ]), group
+
+
+def test_each_rule_fires_once_however_often_the_tick_runs(tenant, agent, ladder, django_capture_on_commit_callbacks):
+    policy, group = ladder
+    with at(local(2026, 11, 30, 9, 0)):
+        incident = make_incident(by=agent, assignment_group=group, assignee=agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        for minute in range(0, 8 * 60, 20):  # Monday 09:00 to 17:00 and Tuesday morning, every 20 minutes
+            tick(tenant, local(2026, 11, 30, 9, 0) + timedelta(minutes=minute))
+            tick(tenant, local(2026, 11, 30, 9, 0) + timedelta(minutes=minute))
+        tick(tenant, local(2026, 12, 1, 11, 0))
+        tick(tenant, local(2026, 12, 1, 11, 0))
+    assert sorted(escalations(incident)) == [(75, "notify_assignee"), (90, "notify_group"), (100, "add_watchers"),
+                                            (100, "notify_manager"), (100, "raise_priority"), (150, "reassign")]
+    incident.refresh_from_db()
+    assert incident.priority == 4  # raised once, from P5
+    assert incident.assignment_group == group and incident.assignee is None
+    assert list(incident.watchers.all()) == [agent]
+    resolution = clock(incident)
+    assert resolution.breached_at == local(2026, 11, 30, 13, 0)
+    assert resolution.next_check_at is None  # nothing left to fire
+    assert not DueClock.objects.filter(schema_name=tenant.schema_name, clock_id=resolution.pk).exists()
+    # 75% assignee, 90% group (one member), 100% manager: one mail each, even with the ticks repeated.
+    assert len([m for m in mail.outbox if "SLA" in m.subject]) == 3
+    assert all(f.notified_at for f in Firing.objects.filter(action__startswith="notify"))
+
+
+def test_firing_times_follow_the_thresholds(tenant, agent, ladder):
+    with at(local(2026, 11, 30, 9, 0)):
+        incident = make_incident(by=agent)
+    tick(tenant, local(2026, 11, 30, 11, 59))  # 75% of 4h = 12:00
+    assert escalations(incident) == []
+    tick(tenant, local(2026, 11, 30, 12, 0))
+    assert escalations(incident) == [(75, "notify_assignee")]
+    assert DueClock.objects.get(clock_id=clock(incident).pk, schema_name=tenant.schema_name).due_at == local(2026, 11, 30, 12, 36)
+
+
+def test_a_pause_after_a_warning_does_not_fire_it_again(tenant, agent, ladder):
+    with at(local(2026, 11, 30, 9, 0)):
+        incident = make_incident(by=agent)
+    tick(tenant, local(2026, 11, 30, 12, 10))
+    with at(local(2026, 11, 30, 12, 15)):
+        incident = hold(incident, agent)
+    assert not DueClock.objects.filter(clock_id=clock(incident).pk, schema_name=tenant.schema_name).exists()
+    tick(tenant, local(2026, 11, 30, 16, 0))  # paused: nothing fires
+    with at(local(2026, 11, 30, 16, 15)):
+        transition_incident(incident, "resume", by=agent)
+    tick(tenant, local(2026, 11, 30, 16, 20))
+    assert escalations(incident) == [(75, "notify_assignee")]
+    # 90% is now 4h of pause later than it was: 12:36 + 4h = 16:36.
+    assert clock(incident).next_check_at == local(2026, 11, 30, 16, 36)
+    tick(tenant, local(2026, 11, 30, 16, 40))
+    assert escalations(incident) == [(75, "notify_assignee"), (90, "notify_group")]
+
+
+def test_a_failure_mid_batch_loses_nothing_and_fires_nothing_twice(tenant, agent, ladder, monkeypatch):
+    with at(local(2026, 11, 30, 9, 0)):
+        healthy, poisoned = make_incident(by=agent, title="healthy"), make_incident(by=agent, title="poisoned")
+    real_perform = actions.perform
+
+    def perform(rule, firing, clock_, ticket):
+        result = real_perform(rule, firing, clock_, ticket)
+        if ticket.title == "poisoned":
+            raise RuntimeError("worker died half-way")
+        return result
+
+    monkeypatch.setattr(actions, "perform", perform)
+    tick(tenant, local(2026, 11, 30, 12, 5))
+    assert escalations(healthy) == [(75, "notify_assignee")]
+    assert escalations(poisoned) == []  # its firing and timeline entry were rolled back together
+    assert not clock(poisoned).firings.exists()
+    retry = DueClock.objects.get(clock_id=clock(poisoned).pk, schema_name=tenant.schema_name)
+    assert retry.due_at == local(2026, 11, 30, 12, 5) + scanner.RETRY_DELAY
+    monkeypatch.setattr(actions, "perform", real_perform)
+    tick(tenant, local(2026, 11, 30, 12, 11))
+    assert escalations(poisoned) == [(75, "notify_assignee")]
+    assert escalations(healthy) == [(75, "notify_assignee")]
+
+
+def test_a_locked_ticket_is_skipped_and_retried_next_tick(tenant, agent, ladder):
+    """The tick never waits for a ticket an agent is saving (no deadlock with ticket -> clock -> due locks)."""
+    with at(local(2026, 11, 30, 9, 0)):
+        incident = make_incident(by=agent)
+    import threading
+
+    from django.db import connections
+
+    result = {}
+
+    def other_worker():
+        # A second connection: the test's own rows are uncommitted and invisible to it, so it
+        # can only prove the tick returns without blocking on the test transaction's locks.
+        try:
+            result["taken"] = scanner.tick(now=local(2026, 11, 30, 12, 5))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    connection.set_tenant(tenant)
+
+
+def test_orphaned_due_rows_are_dropped(tenant, agent):
+    DueClock.objects.create(schema_name="no_such_tenant", clock_id=1, due_at=local(2026, 1, 1, 0, 0))
+    DueClock.objects.create(schema_name=tenant.schema_name, clock_id=987654321, due_at=local(2026, 1, 1, 0, 0))
+    tick(tenant, local(2026, 11, 30, 12, 0))
+    assert not DueClock.objects.filter(clock_id__in=[1, 987654321]).exists()
+
+
+def test_tick_with_nothing_due_costs_one_query(tenant, django_assert_num_queries):
+    # SET search_path to public, SAVEPOINT, the due probe, RELEASE (BEGIN/COMMIT outside tests).
+    with django_assert_num_queries(4):
+        with at(local(2026, 11, 30, 12, 0)):
+            scanner.tick()
+    connection.set_tenant(tenant)
+
+
+def test_tenants_never_see_each_others_clocks(tenant, agent, ladder, other_tenant, in_other_tenant):
+    with at(local(2026, 11, 30, 9, 0)):
+        incident = make_incident(by=agent)
+    alpha_clock = clock(incident)
+    with in_other_tenant():
+        assert not Clock.objects.filter(pk=alpha_clock.pk).exists()
+        assert not Firing.objects.exists()
+    tick(tenant, local(2026, 11, 30, 12, 5))
+    # The firing and its timeline entry live in alpha's schema only.
+    assert clock(incident).firings.count() == 1
+    with in_other_tenant():
+        assert not Firing.objects.exists()
+        assert not TimelineEntry.objects.filter(data__sla__event="escalation").exists()

@@ -1,0 +1,172 @@
+"""Real processes on committed data: two workers ticking at once, and a worker killed mid-batch.
+
+The rows are committed from a thread (its own autocommitting connection) because the
+test's own transaction is invisible to other processes; they are removed again at the end.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from tests.ops.test_celery_worker import worker_database_url
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+CLOCKS = 40
+RULES = ((75, "notify_assignee"), (90, "add_watchers"), (100, "raise_priority"))
+
+pytestmark = pytest.mark.integration
+
+TICKER = """
+import os, sys
+import django
+django.setup()
+from sla import actions, scanner
+crash_after = int(os.environ.get("CRASH_AFTER_FIRINGS", "0"))
+if crash_after:
+    done = []
+    real = actions.perform
+    def perform(*args):
+        result = real(*args)
+        done.append(1)
+        if len(done) >= crash_after:
+            os._exit(17)  # killed mid-transaction: nothing of this batch may survive
+        return result
+    actions.perform = perform
+taken = 0
+while True:
+    batch = scanner.tick(batch_size=int(os.environ.get("BATCH", "5")), max_batches=1)
+    taken += batch
+    if not batch:
+        break
+print("TAKEN", taken)
+"""
+
+
+def in_thread(fn):
+    result, errors = {}, []
+
+    def run():
+        try:
+            result["value"] = fn()
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return result.get("value")
+
+
+def _seed():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from incidents.services import create_incident
+    from sla import services
+    from sla.models import Calendar, Clock, EscalationRule, Metric, Policy
+
+    with schema_context("alpha"):
+        agent = User.objects.create_user("sla-probe@alpha.test", None, full_name="SLA Probe", role=User.Role.AGENT)
+        policy = Policy.objects.create(name="Process probe", order=99_999, is_active=False)
+        for threshold, action in RULES:
+            rule = EscalationRule.objects.create(policy=policy, metric=Metric.RESOLUTION, threshold=threshold, action=action)
+            if action == "add_watchers":
+                rule.users.add(agent)
+        calendar = Calendar.objects.get(is_24x7=True)
+        now = timezone.now()
+        ids, clocks = [], []
+        for n in range(CLOCKS):
+            incident = create_incident(by=agent, title=f"Process probe {n}")
+            ids.append(incident.pk)
+            clocks.append(Clock(ticket_type="incidents.incident", ticket_id=incident.pk, metric=Metric.RESOLUTION,
+                                policy=policy, calendar=calendar, priority=incident.priority,
+                                target_seconds=3600, started_at=now - timedelta(hours=2)))
+        for c in clocks:
+            services.rearm(c, now=now - timedelta(hours=2), fired_rule_ids=set())
+        Clock.objects.bulk_create(clocks)
+        services.sync_due(clocks)
+        return {"agent": agent.pk, "policy": policy.pk, "incidents": ids}
+
+
+def _count(probe):
+    from incidents.models import Incident
+    from sla.models import Firing
+    from tickets.models import TimelineEntry
+
+    with schema_context("alpha"):
+        firings = list(Firing.objects.filter(clock__policy_id=probe["policy"]).values_list("clock_id", "rule_id"))
+        entries = TimelineEntry.objects.filter(ticket_type="incidents.incident", ticket_id__in=probe["incidents"],
+                                               data__sla__event="escalation").count()
+        priorities = sorted(set(Incident.objects.filter(pk__in=probe["incidents"]).values_list("priority", flat=True)))
+        watched = Incident.objects.filter(pk__in=probe["incidents"], watchers=probe["agent"]).count()
+        return {"firings": len(firings), "distinct": len(set(firings)), "entries": entries,
+                "priorities": priorities, "watched": watched}
+
+
+def _cleanup(probe):
+    from accounts.models import User
+    from incidents.models import Incident
+    from sla.due.models import DueClock
+    from sla.models import Clock, Policy
+    from tickets.models import TimelineEntry
+
+    with schema_context("alpha"):
+        clock_ids = list(Clock.objects.filter(policy_id=probe["policy"]).values_list("pk", flat=True))
+        Clock.objects.filter(pk__in=clock_ids).delete()
+        Policy.objects.filter(pk=probe["policy"]).delete()
+        TimelineEntry.objects.filter(ticket_type="incidents.incident", ticket_id__in=probe["incidents"]).delete()
+        Incident.objects.filter(pk__in=probe["incidents"]).delete()
+        User.objects.filter(pk=probe["agent"]).delete()
+    DueClock.objects.filter(schema_name="alpha", clock_id__in=clock_ids).delete()
+
+
+def run_tickers(count, **extra_env):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "itsm.settings_test", "DATABASE_URL": worker_database_url(),
+           "LOG_LEVEL": "WARNING", **extra_env}
+    procs = [subprocess.Popen([sys.executable, "-c", TICKER], cwd=BASE_DIR, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(count)]
+    return [(p.wait(timeout=120), *p.communicate()) for p in procs]
+
+
+@pytest.fixture
+def probe(db):
+    seeded = in_thread(_seed)
+    yield seeded
+    in_thread(lambda: _cleanup(seeded))
+
+
+def expected_once(probe):
+    return {"firings": CLOCKS * len(RULES), "distinct": CLOCKS * len(RULES), "entries": CLOCKS * len(RULES),
+            "priorities": [4], "watched": CLOCKS}
+
+
+def test_two_workers_ticking_at_once_fire_each_escalation_once(probe):
+    results = run_tickers(2)
+    for code, out, err in results:
+        assert code == 0, err
+    taken = [int(out.split("TAKEN")[1]) for _, out, _ in results]
+    assert sum(taken) >= CLOCKS  # each due row was taken by one of them (a re-armed row may be taken again)
+    assert in_thread(lambda: _count(probe)) == expected_once(probe)
+
+
+def test_a_worker_killed_mid_batch_leaves_nothing_half_done(probe):
+    [(code, _, _)] = run_tickers(1, CRASH_AFTER_FIRINGS="7", BATCH="5")
+    assert code == 17
+    after_crash = in_thread(lambda: _count(probe))
+    # Killed at the 7th firing, inside its first batch (5 clocks x 3 rules): nothing of that batch survives.
+    assert after_crash == {"firings": 0, "distinct": 0, "entries": 0, "priorities": [5], "watched": 0}
+    [(code, _, err)] = run_tickers(1)
+    assert code == 0, err
+    assert in_thread(lambda: _count(probe)) == expected_once(probe)

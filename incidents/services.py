@@ -14,10 +14,14 @@ from tickets.workflow import AGENT
 
 
 def create_incident(*, by, requester=None, title, description="", channel=Channel.PORTAL, impact=3, urgency=3,
-                    category=None, assignment_group=None, assignee=None, is_major=False, parent=None, watchers=()):
+                    category=None, assignment_group=None, assignee=None, is_major=False, parent=None, watchers=(),
+                    opened_at=None):
+    """``opened_at`` is for imports of tickets raised elsewhere (and the demo): SLA clocks start from it."""
     requester = requester or by
     fields = {"description": description or "", "impact": impact, "urgency": urgency, "category": category,
               "assignment_group": assignment_group, "assignee": assignee, "is_major": is_major, "parent": parent}
+    if opened_at is not None:
+        fields["opened_at"] = opened_at
     if parent is not None and parent.parent_id:
         from tickets.exceptions import ValidationFailed
 

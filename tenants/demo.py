@@ -35,6 +35,8 @@ PEOPLE = [
     ("agent", "Jonas Berg", "Business Applications"),
     ("agent", "Maria Lopez", "Service Desk"),
 ]
+# How long ago the demo incidents were raised: a spread of fresh, warning and breached SLA clocks.
+AGES_MINUTES = [10, 25, 45, 90, 150, 240, 400, 700, 1500, 3000]
 REQUESTERS = ["Chris Taylor", "Dana Kim", "Evan Wright", "Fatima Noor", "George Adams", "Hannah Lee"]
 
 SCENARIOS = [
@@ -97,6 +99,11 @@ def populate_tenant(tenant: Tenant, *, seed: int = 7) -> None:
                                         department="Sales")
         for group in groups.values():
             group.members.add(agent, admin)
+            group.manager = admin
+            group.save(update_fields=["manager"])
+        from sla import demo as sla_demo
+
+        sla_demo.configure(tenant, admin=admin)
         agents = [agent]
         for role, full_name, group_name in PEOPLE:
             email = full_name.lower().replace(" ", ".") + f"@{slug}.example"
@@ -108,6 +115,7 @@ def populate_tenant(tenant: Tenant, *, seed: int = 7) -> None:
                                      department=rng.choice(["Sales", "Finance", "Marketing", "Operations"]))
             for n in REQUESTERS
         ]
+        User.objects.filter(full_name="Dana Kim").update(is_vip=True)  # the VIP policy's demo requester
         categories = {c.name: c for c in Category.objects.all()}
         now = timezone.now()
         for i, (title, description, impact, urgency, group_name, category) in enumerate(SCENARIOS * 2):
@@ -118,8 +126,8 @@ def populate_tenant(tenant: Tenant, *, seed: int = 7) -> None:
                 by=requester, requester=requester, title=title, description=description,
                 channel=rng.choice(["portal", "email", "phone", "portal"]), impact=impact, urgency=urgency,
                 category=categories.get(category), assignment_group=group,
+                opened_at=now - timedelta(minutes=rng.choice(AGES_MINUTES)),
             )
-            Incident.objects.filter(pk=incident.pk).update(opened_at=now - timedelta(hours=rng.randint(1, 240)))
             stage = i % 6
             if stage == 0:
                 continue  # stays New and unassigned to the person
@@ -141,6 +149,12 @@ def populate_tenant(tenant: Tenant, *, seed: int = 7) -> None:
                     incident, "resolve", by=member,
                     fields={"resolution_code": ResolutionCode.SOLVED_WORKAROUND, "resolution_notes": "Workaround applied."})
                 incident_services.transition_incident(incident, "close", by=requester)
+        # A P1 whose 75% warning (3h of 4h, round the clock) fires a few minutes after `make run` starts.
+        incident_services.create_incident(
+            by=user, requester=user, title="Payroll export to the bank fails", impact=1, urgency=1,
+            description="The nightly payroll file is rejected by the bank portal: *invalid signature*.",
+            channel="phone", category=categories.get("Business application"), assignment_group=groups["Business Applications"],
+            assignee=agent, opened_at=now - timedelta(hours=2, minutes=57))
         major = Incident.objects.filter(title__startswith="Website checkout").order_by("opened_at").first()
         if major is not None:
             major = incident_services.update_incident(major, by=admin, changes={"is_major": True})

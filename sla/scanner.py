@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 500
 # A clock whose processing fails is retried after this, so one bad row cannot block the rest.
 RETRY_DELAY = timedelta(minutes=5)
+# A clock whose ticket is being saved right now is looked at again after this.
+BUSY_DELAY = timedelta(seconds=5)
 
 
 def tick(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, max_batches: int = 20) -> int:
@@ -112,6 +114,9 @@ def process_clocks(clock_ids: list[int], *, now: datetime) -> int:
                   .select_related("assignee", "assignment_group__manager", "requester"))
         tickets.update({(label, t.pk): t for t in locked})
     ready = [pk for pk, label, ticket_id in plain if (label, ticket_id) in tickets]
+    busy = [pk for pk, label, ticket_id in plain if (label, ticket_id) not in tickets]
+    if busy:  # the save in progress re-arms the clock itself, or the next look finds it free
+        DueClock.objects.filter(schema_name=connection.schema_name, clock_id__in=busy).update(due_at=now + BUSY_DELAY)
     if not ready:
         return 0
     clocks = list(Clock.objects.select_for_update(of=("self",)).filter(pk__in=ready)

@@ -111,31 +111,6 @@ def test_a_failure_mid_batch_loses_nothing_and_fires_nothing_twice(tenant, agent
     assert escalations(healthy) == [(75, "notify_assignee")]
 
 
-def test_a_locked_ticket_is_skipped_and_retried_next_tick(tenant, agent, ladder):
-    """The tick never waits for a ticket an agent is saving (no deadlock with ticket -> clock -> due locks)."""
-    with at(local(2026, 11, 30, 9, 0)):
-        incident = make_incident(by=agent)
-    import threading
-
-    from django.db import connections
-
-    result = {}
-
-    def other_worker():
-        # A second connection: the test's own rows are uncommitted and invisible to it, so it
-        # can only prove the tick returns without blocking on the test transaction's locks.
-        try:
-            result["taken"] = scanner.tick(now=local(2026, 11, 30, 12, 5))
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=other_worker)
-    thread.start()
-    thread.join(timeout=30)
-    assert not thread.is_alive()
-    connection.set_tenant(tenant)
-
-
 def test_orphaned_due_rows_are_dropped(tenant, agent):
     DueClock.objects.create(schema_name="no_such_tenant", clock_id=1, due_at=local(2026, 1, 1, 0, 0))
     DueClock.objects.create(schema_name=tenant.schema_name, clock_id=987654321, due_at=local(2026, 1, 1, 0, 0))

@@ -170,3 +170,44 @@ def test_a_worker_killed_mid_batch_leaves_nothing_half_done(probe):
     [(code, _, err)] = run_tickers(1)
     assert code == 0, err
     assert in_thread(lambda: _count(probe)) == expected_once(probe)
+
+
+def test_a_ticket_being_saved_is_skipped_not_waited_for(probe):
+    """Lock order is ticket -> clock -> due row; the tick already holds due rows, so it must not wait for a ticket."""
+    import time
+
+    from django.db import transaction
+
+    locked, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def agent_saving():
+        from incidents.models import Incident
+
+        try:
+            with schema_context("alpha"), transaction.atomic():
+                Incident.objects.select_for_update().get(pk=probe["incidents"][0])
+                locked.set()
+                release.wait(timeout=60)
+        finally:
+            connection.close()
+            done.set()
+
+    holder = threading.Thread(target=agent_saving)
+    holder.start()
+    assert locked.wait(timeout=30)
+    try:
+        started = time.monotonic()
+        [(code, _, err)] = run_tickers(1, BATCH="100")
+        assert code == 0, err
+        assert time.monotonic() - started < 60
+        counts = in_thread(lambda: _count(probe))
+        assert counts["firings"] == (CLOCKS - 1) * len(RULES)  # all but the locked ticket's
+    finally:
+        release.set()
+        holder.join()
+    from sla.scanner import BUSY_DELAY
+
+    time.sleep(BUSY_DELAY.total_seconds() + 0.5)  # the skipped clock was put back for a few seconds
+    [(code, _, err)] = run_tickers(1)
+    assert code == 0, err
+    assert in_thread(lambda: _count(probe)) == expected_once(probe)

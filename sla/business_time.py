@@ -32,7 +32,7 @@ DAY_MINUTES = 24 * 60
 MAX_SEARCH_DAYS = 366 * 5
 # Days of UTC intervals kept per Schedule (schedules are cached per calendar, see
 # sla.queries.schedule_for, so the scanner converts each day once, not once per clock).
-_MAX_CACHED_DAYS = 1024
+_MAX_CACHED_DAYS = 512
 
 _UTC = dt_timezone.utc
 _ONE_DAY = timedelta(days=1)
@@ -128,13 +128,13 @@ class Schedule:
         if minute >= DAY_MINUTES:
             day, minute = day + _ONE_DAY, minute - DAY_MINUTES
         wall = datetime(day.year, day.month, day.day, minute // 60, minute % 60)
-        first = wall.replace(tzinfo=self.zone).astimezone(_UTC)  # fold=0: the first occurrence
-        other = wall.replace(tzinfo=self.zone, fold=1).astimezone(_UTC)
-        if first <= other:
+        offset, other = self.zone.utcoffset(wall), self.zone.utcoffset(wall.replace(fold=1))
+        first = (wall - offset).replace(tzinfo=_UTC)  # fold=0: the first occurrence of a repeated time
+        if other <= offset:
             return first
-        # In a spring-forward gap: fold=1 reads the wall time with the offset after the
-        # jump (an instant before it), fold=0 with the offset before (after it).
-        return self._jump(wall, other, first)
+        # In a spring-forward gap: fold=0 reads the wall time with the offset before the
+        # jump (an instant after it), fold=1 with the larger offset after it (an instant before).
+        return self._jump(wall, (wall - other).replace(tzinfo=_UTC), first)
 
     def _jump(self, wall: datetime, before: datetime, after: datetime) -> datetime:
         """The first instant in (before, after] whose wall time is >= ``wall`` (bisection, 1 s)."""

@@ -1,0 +1,1 @@
+"""The SLA REST API, under /api/v1/sla/."""

@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.time_zones import validate_time_zone
-from sla import business_time
+from sla import business_time, services
 from sla.models import (
     Calendar,
     Clock,
@@ -620,6 +620,7 @@ def save_policy(*, by, policy: Policy | None = None, name: str, ticket_type: str
     if errors:
         raise ValidationFailed("The policy was not saved.", fields=errors)
 
+    created = policy is None
     policy = policy or Policy()
     policy.name, policy.description, policy.ticket_type, policy.order = name, description, ticket_type, order
     policy.is_active, policy.channels, policy.requester_vip = is_active, channels, requester_vip
@@ -629,6 +630,8 @@ def save_policy(*, by, policy: Policy | None = None, name: str, ticket_type: str
     policy.categories.set(categories)
     _replace_targets(policy, target_rows)
     _replace_escalations(policy, escalation_rows)
+    if not created:
+        services.recheck_policy(policy)  # running clocks pick up the new escalation rules at the next tick
     return policy
 
 

@@ -321,6 +321,20 @@ def recompute(ticket, *, now: datetime | None = None) -> list[Clock]:
     return changed
 
 
+def recheck_policy(policy: Policy, *, now: datetime | None = None) -> int:
+    """After a policy's escalation rules change, make its running clocks due now.
+
+    The next tick re-arms each of them against the new rules (taking the ticket and clock
+    locks in the usual order); rules whose threshold has already passed fire then. Paused
+    clocks re-arm when they resume. One statement, whatever the number of clocks.
+    """
+    from django.db.models import Subquery
+
+    running = Clock.objects.filter(policy=policy, state=Clock.State.RUNNING).values("pk")
+    return DueClock.objects.filter(schema_name=connection.schema_name, clock_id__in=Subquery(running)).update(
+        due_at=now or timezone.now())
+
+
 def set_group(ticket) -> None:
     Clock.objects.filter(ticket_type=ticket_type_label(ticket), ticket_id=ticket.pk).exclude(
         assignment_group_id=ticket.assignment_group_id).update(assignment_group_id=ticket.assignment_group_id)

@@ -139,3 +139,23 @@ def test_tenants_never_see_each_others_clocks(tenant, agent, ladder, other_tenan
     with in_other_tenant():
         assert not Firing.objects.exists()
         assert not TimelineEntry.objects.filter(data__sla__event="escalation").exists()
+
+
+def test_new_escalation_rules_reach_running_clocks_at_the_next_tick(tenant, agent, office, make_policy):
+    from sla import configuration
+    from tests.factories import AdminFactory
+
+    policy = make_policy(office, targets={(R, 5): 4 * HOUR})
+    with at(local(2026, 11, 30, 9, 0)):
+        incident = make_incident(by=agent)
+    assert clock(incident).next_check_at == local(2026, 11, 30, 13, 0)  # only the breach to watch
+    fields = configuration.policy_fields(policy)
+    fields["escalations"] = [{"metric": R, "threshold": 50, "action": "notify_assignee"}]
+    with at(local(2026, 11, 30, 10, 0)):
+        configuration.save_policy(by=AdminFactory(), policy=policy, **fields)
+    due = DueClock.objects.get(clock_id=clock(incident).pk, schema_name=tenant.schema_name)
+    assert due.due_at == local(2026, 11, 30, 10, 0)
+    tick(tenant, local(2026, 11, 30, 10, 0, 5))
+    assert clock(incident).next_check_at == local(2026, 11, 30, 11, 0)
+    tick(tenant, local(2026, 11, 30, 11, 0))
+    assert escalations(incident) == [(50, "notify_assignee")]

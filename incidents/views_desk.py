@@ -15,6 +15,7 @@ from incidents.filters import IncidentFilter
 from incidents.forms import ActionForm, CommentForm, IncidentEditForm, IncidentFieldsForm, add_service_errors
 from incidents.models import Incident
 from incidents.views_common import attachments, timeline
+from sla import queries as sla_queries
 from tickets import services as ticket_services
 from tickets.exceptions import StaleVersion, TicketError
 from tickets.models import Priority
@@ -29,11 +30,12 @@ SORTS = {
     "-updated": ("-updated_at", "-id"),
     "number": ("number",),
     "-number": ("-number",),
+    "sla": None,  # queries.SlaDeadlineOrder
 }
-SORT_LABELS = {"priority": "Priority", "-opened": "Newest", "opened": "Oldest", "-updated": "Recently updated",
-               "number": "Number"}
+SORT_LABELS = {"priority": "Priority", "sla": "SLA deadline", "-opened": "Newest", "opened": "Oldest",
+               "-updated": "Recently updated", "number": "Number"}
 PAGE_SIZES = (25, 50, 100)
-FILTER_KEYS = ("state", "priority", "assignment_group", "assignee", "mine", "unassigned", "is_major", "q")
+FILTER_KEYS = ("state", "priority", "assignment_group", "assignee", "mine", "unassigned", "is_major", "breaching_soon", "q")
 
 
 def _queue_filter_data(params):
@@ -73,7 +75,9 @@ def queue(request):
     incident_filter = IncidentFilter(filter_data, queryset=queries.agent_queue(request.user), request=request)
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "priority"
     page_size = _int_choice(request.GET.get("per_page"), PAGE_SIZES, PAGE_SIZES[0])
-    rows = incident_filter.qs.defer("description", "description_html").order_by(*SORTS[sort])
+    rows = incident_filter.qs.defer("description", "description_html")
+    # "SLA deadline": soonest running resolution deadline first (breached ones lead), the rest after.
+    rows = queries.SlaDeadlineOrder(rows) if sort == "sla" else rows.order_by(*SORTS[sort])
     full_page = not (request.htmx and not request.htmx.history_restore_request)
     counters = queries.queue_counters(request.user) if full_page else None
     paginator = Paginator(rows, page_size)
@@ -81,6 +85,7 @@ def queue(request):
         # The default view is "all open work": its size is the counters' "open", already counted.
         paginator.count = counters["open"]
     page = paginator.get_page(request.GET.get("page"))
+    _attach_sla_clocks(page)
     context = {
         "page": page,
         "filter_errors": incident_filter.errors,
@@ -106,6 +111,18 @@ def queue(request):
         response = render(request, "incidents/desk/queue.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def _attach_sla_clocks(page) -> None:
+    """Each row's SLA clocks for its badges: one query for the whole page."""
+    page.object_list = list(page.object_list)
+    clocks = sla_queries.clocks_for(page.object_list)
+    for incident in page.object_list:
+        incident.sla_clocks = clocks.get(incident.pk, [])
+
+
+def _sla_clocks(incident) -> list:
+    return sla_queries.clocks_for([incident]).get(incident.pk, [])
 
 
 @agent_required
@@ -154,6 +171,8 @@ def _render_detail(request, incident, *, edit_form=None, action_form=None, comme
         "children": incident.children.select_related("assignee").order_by("number"),
         "is_watching": request.user.pk in watcher_ids,
         "editing": edit_form is not None,
+        "sla_clocks": _sla_clocks(incident),
+        "sla_refresh_url": _sla_refresh_url(incident),
         "nav": "queue",
     }
     return render(request, "incidents/desk/detail.html", context, status=status)
@@ -161,7 +180,18 @@ def _render_detail(request, incident, *, edit_form=None, action_form=None, comme
 
 @agent_required
 def detail(request, number):
+    if request.htmx and request.GET.get("fragment") == "sla":
+        # The SLA panel's countdown refresh: the panel and, out of band, the header badges.
+        incident = get_object_or_404(queries.visible_to(request.user).only("id", "number"), number=number.upper())
+        response = render(request, "sla/_panel_refresh.html", {
+            "clocks": _sla_clocks(incident), "refresh_url": _sla_refresh_url(incident)})
+        patch_vary_headers(response, ("HX-Request",))
+        return response
     return _render_detail(request, _incident(request, number))
+
+
+def _sla_refresh_url(incident) -> str:
+    return reverse("desk:detail", args=[incident.number]) + "?fragment=sla"
 
 
 @agent_required

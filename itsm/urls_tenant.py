@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("accounts.urls_tenant")),
     path("desk/settings/", include("accounts.urls_settings")),
+    path("desk/settings/sla/", include(("sla.urls", "sla"))),
     path("desk/", include(("incidents.urls_desk", "desk"))),
     path("portal/", include(("incidents.urls_portal", "portal"))),
     path("", include("tickets.urls")),

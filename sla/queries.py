@@ -35,7 +35,7 @@ def clocks_for(tickets, *, metrics=None) -> dict[int, list[Clock]]:
     if not tickets:
         return {}
     label = tickets[0]._meta.label_lower
-    qs = Clock.objects.filter(ticket_type=label, ticket_id__in=[t.pk for t in tickets]).select_related("calendar")
+    qs = Clock.objects.filter(ticket_type=label, ticket_id__in=[t.pk for t in tickets]).select_related("calendar", "policy")
     if metrics:
         qs = qs.filter(metric__in=metrics)
     found: dict[int, list[Clock]] = defaultdict(list)
@@ -82,6 +82,12 @@ def status_of(clock: Clock, *, now: datetime | None = None, warn_percent: float 
         else:
             tone = "ok"
     return ClockStatus(clock, remaining, elapsed, tone)
+
+
+def running_clocks(ticket_model, metric: str | None = None):
+    """Running clocks of a ticket type (optionally one metric): the rows of the running-deadline index."""
+    qs = Clock.objects.filter(ticket_type=ticket_model._meta.label_lower, state=Clock.State.RUNNING)
+    return qs.filter(metric=metric) if metric else qs
 
 
 def running_deadline_before(ticket_model, moment: datetime):

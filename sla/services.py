@@ -147,9 +147,9 @@ def deadline_text(clock: Clock) -> str:
 
 
 def _fmt(seconds: float) -> str:
-    from sla.formatting import duration
+    from sla.formatting import format_duration
 
-    return duration(seconds)
+    return format_duration(seconds, exact=False)
 
 
 # -- lifecycle ---------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from sla.api.serializers import (
     PolicySerializer,
     utc_iso,
 )
-from sla.formatting import duration as human_duration
+from sla.formatting import format_duration
 from sla.models import Calendar, Clock, EscalationRule, Metric, Policy
 from tickets.api.errors import ErrorSerializer
 from tickets.api.pagination import TicketCursorPagination
@@ -152,7 +152,7 @@ class CalendarViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, SlaViewS
         data = validated(BusinessTimeBetweenInputSerializer, request.data)
         seconds = configuration.business_seconds_between(calendar=calendar, start=data["start"], end=data["end"])
         return Response(BusinessTimeBetweenResultSerializer(
-            {"business_seconds": seconds, "human": human_duration(seconds)}).data)
+            {"business_seconds": seconds, "human": format_duration(seconds, exact=False)}).data)
 
     @extend_schema(
         summary="Import public holidays (tenant admins)",

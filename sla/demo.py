@@ -48,7 +48,7 @@ def configure(tenant, *, admin) -> None:
         for priority, (response, resolution, next_reply, calendar) in STANDARD.items():
             for metric, seconds in ((Metric.RESPONSE, response), (Metric.RESOLUTION, resolution),
                                     (Metric.NEXT_REPLY, next_reply)):
-                targets.append({"metric": metric, "priority": priority, "duration_seconds": int(seconds * factor),
+                targets.append({"metric": metric, "priority": priority, "duration_seconds": max(300, round(seconds * factor / 300) * 300),
                                 "calendar": calendars[calendar]})
         configuration.save_policy(
             by=admin, name=name, ticket_type="incidents.incident", order=order, requester_vip=vip,

@@ -142,8 +142,14 @@ def _note(ticket, body: str, **data) -> None:
 
 
 def deadline_text(clock: Clock) -> str:
-    """A deadline as the calendar's people read it: in the calendar's own zone."""
-    return clock.deadline.astimezone(schedule_for(clock.calendar).zone).strftime("%a %d %b %Y %H:%M %Z")
+    """A deadline as the calendar's people read it: in the calendar's own zone (24x7: the tenant's)."""
+    zone = schedule_for(clock.calendar).zone
+    tenant_zone = getattr(getattr(connection, "tenant", None), "time_zone", "")
+    if clock.calendar.is_24x7 and tenant_zone:
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(tenant_zone)
+    return clock.deadline.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")
 
 
 def _fmt(seconds: float) -> str:

@@ -5,8 +5,10 @@ whose unique constraint guarantees it happens once per clock and rule."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from django.db import connection, transaction
+from django_tenants.utils import schema_context
 
 from sla.models import Clock, EscalationRule, Firing
 from tickets import events
@@ -32,6 +34,14 @@ def recipients(action: str, ticket) -> list:
     return [p for p in people if p is not None and p.is_active and p.email]
 
 
+def _send_after_commit(firing_id: int, schema: str) -> None:
+    """The tick commits in the public schema; the task must carry the firing's tenant in its headers."""
+    from sla.tasks import send_escalation_notification
+
+    with schema_context(schema):
+        send_escalation_notification.delay(firing_id, tenant=schema)
+
+
 def describe(clock: Clock, percent: int) -> str:
     what = clock.get_metric_display().lower()
     return f"SLA {what} target breached" if percent >= 100 else f"SLA warning: {percent}% of the {what} target used"
@@ -43,10 +53,7 @@ def perform(rule: EscalationRule, firing: Firing, clock: Clock, ticket) -> str:
     if rule.action in NOTIFY:
         people = recipients(rule.action, ticket)
         if people:
-            from sla.tasks import send_escalation_notification
-
-            schema = connection.schema_name
-            transaction.on_commit(lambda: send_escalation_notification.delay(firing.pk, tenant=schema))
+            transaction.on_commit(partial(_send_after_commit, firing.pk, connection.schema_name))
         done = f"notified {', '.join(str(p) for p in people)}" if people else "nobody to notify"
     elif rule.action == Action.REASSIGN:
         old = (str(ticket.assignment_group or "—"), str(ticket.assignee or "—"))

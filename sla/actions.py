@@ -34,12 +34,20 @@ def recipients(action: str, ticket) -> list:
     return [p for p in people if p is not None and p.is_active and p.email]
 
 
-def _send_after_commit(firing_id: int, schema: str) -> None:
-    """The tick commits in the public schema; the task must carry the firing's tenant in its headers."""
-    from sla.tasks import send_escalation_notification
+def notify_after_commit(firing_ids: list[int]) -> None:
+    """One mail task for a tenant's batch of notify firings, sent after commit.
+
+    The tick commits and then returns to the public schema, so the task is sent inside the
+    tenant's schema explicitly: its headers must carry the firings' tenant.
+    """
+    transaction.on_commit(partial(_send, list(firing_ids), connection.schema_name))
+
+
+def _send(firing_ids: list[int], schema: str) -> None:
+    from sla.tasks import send_escalation_notifications
 
     with schema_context(schema):
-        send_escalation_notification.delay(firing_id, tenant=schema)
+        send_escalation_notifications.delay(firing_ids, tenant=schema)
 
 
 def describe(clock: Clock, percent: int) -> str:
@@ -47,13 +55,12 @@ def describe(clock: Clock, percent: int) -> str:
     return f"SLA {what} target breached" if percent >= 100 else f"SLA warning: {percent}% of the {what} target used"
 
 
-def perform(rule: EscalationRule, firing: Firing, clock: Clock, ticket) -> str:
-    """Carry out the rule on the ticket; returns what was done, for the timeline and the log."""
+def perform(rule: EscalationRule, firing: Firing, clock: Clock, ticket) -> bool:
+    """Carry out the rule on the ticket and write it on the timeline; True when someone is to be mailed."""
     changed: list[str] = []
+    people = []
     if rule.action in NOTIFY:
         people = recipients(rule.action, ticket)
-        if people:
-            transaction.on_commit(partial(_send_after_commit, firing.pk, connection.schema_name))
         done = f"notified {', '.join(str(p) for p in people)}" if people else "nobody to notify"
     elif rule.action == Action.REASSIGN:
         old = (str(ticket.assignment_group or "—"), str(ticket.assignee or "—"))
@@ -87,4 +94,4 @@ def perform(rule: EscalationRule, firing: Firing, clock: Clock, ticket) -> str:
     logger.info("sla escalation fired", extra={"tenant": connection.schema_name, "ticket": ticket.number,
                                                "metric": clock.metric, "threshold": firing.threshold,
                                                "action": rule.action, "result": done})
-    return done
+    return bool(people)

@@ -34,34 +34,37 @@ from tickets.services import record
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 500
+# Clocks of one tenant per transaction, at most this many: a transaction locks each table and
+# index it touches until commit (~90 per tenant), and PostgreSQL's lock table is shared by the
+# whole server, so a transaction must never span many tenants.
+CHUNK_SIZE = 250
 # A clock whose processing fails is retried after this, so one bad row cannot block the rest.
 RETRY_DELAY = timedelta(minutes=5)
 # A clock whose ticket is being saved right now is looked at again after this.
 BUSY_DELAY = timedelta(seconds=5)
 
 
-def tick(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, max_batches: int = 20) -> int:
-    """Process every due clock (up to ``max_batches`` batches); returns how many due rows were taken."""
-    now = now or timezone.now()
-    total = 0
-    for _ in range(max_batches):
-        taken = _run_batch(now, batch_size)
-        total += taken
-        if taken < batch_size:
-            break
-    return total
+def tick(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, chunk_size: int = CHUNK_SIZE,
+         max_rounds: int = 100) -> int:
+    """Process every due clock; returns how many were processed.
 
-
-def _run_batch(now: datetime, batch_size: int) -> int:
+    Finding due work takes no locks; each tenant's share is then locked (SKIP LOCKED) and
+    processed in its own transaction. Rows another worker holds are tried once per tick.
+    """
     from tenants.models import Tenant
 
-    connection.set_schema_to_public()
+    now = now or timezone.now()
+    seen: set[tuple[str, int]] = set()
+    processed = 0
     try:
-        with transaction.atomic():
-            rows = list(DueClock.objects.select_for_update(skip_locked=True).filter(due_at__lte=now)
-                        .order_by("due_at").values_list("schema_name", "clock_id")[:batch_size])
+        for _ in range(max_rounds):
+            connection.set_schema_to_public()
+            candidates = (DueClock.objects.filter(due_at__lte=now).order_by("due_at", "id")
+                          .values_list("schema_name", "clock_id")[:batch_size + len(seen)])
+            rows = [row for row in candidates if row not in seen][:batch_size]
             if not rows:
-                return 0
+                break
+            seen.update(rows)
             by_schema: dict[str, list[int]] = defaultdict(list)
             for schema, clock_id in rows:
                 by_schema[schema].append(clock_id)
@@ -71,73 +74,94 @@ def _run_batch(now: datetime, batch_size: int) -> int:
                 if tenant is None:  # the tenant was deleted: its index rows are orphans
                     DueClock.objects.filter(schema_name=schema, clock_id__in=clock_ids).delete()
                     continue
-                connection.set_tenant(tenant)
-                _process_tenant(clock_ids, now)
-                connection.set_schema_to_public()
-            return len(rows)
+                for start in range(0, len(clock_ids), chunk_size):
+                    processed += _process_chunk(tenant, clock_ids[start:start + chunk_size], now)
+    finally:
+        connection.set_schema_to_public()
+    return processed
+
+
+def _lock_due(clock_ids: list[int], now: datetime) -> list[int]:
+    return list(DueClock.objects.select_for_update(skip_locked=True)
+                .filter(schema_name=connection.schema_name, clock_id__in=clock_ids, due_at__lte=now)
+                .values_list("clock_id", flat=True))
+
+
+def _process_chunk(tenant, clock_ids: list[int], now: datetime) -> int:
+    """One tenant's due clocks in one transaction; on failure, one transaction per clock."""
+    connection.set_tenant(tenant)
+    try:
+        try:
+            with transaction.atomic():
+                locked = _lock_due(clock_ids, now)
+                if locked:
+                    process_clocks(locked, now=now)
+                return len(locked)
+        except Exception:
+            logger.exception("sla tick failed for a batch; retrying its clocks one by one",
+                             extra={"tenant": tenant.schema_name, "clocks": len(clock_ids)})
+        done = 0
+        for clock_id in clock_ids:
+            try:
+                with transaction.atomic():
+                    if _lock_due([clock_id], now):
+                        process_clocks([clock_id], now=now)
+                        done += 1
+            except Exception:
+                logger.exception("sla clock failed; retrying later", extra={"tenant": tenant.schema_name, "clock": clock_id})
+                DueClock.objects.filter(schema_name=tenant.schema_name, clock_id=clock_id).update(
+                    due_at=now + RETRY_DELAY)
+        return done
     finally:
         connection.set_schema_to_public()
 
 
-def _process_tenant(clock_ids: list[int], now: datetime) -> None:
-    try:
-        with transaction.atomic():
-            process_clocks(clock_ids, now=now)
-    except Exception:
-        logger.exception("sla tick failed for a batch; retrying its clocks one by one",
-                         extra={"tenant": connection.schema_name, "clocks": len(clock_ids)})
-        for clock_id in clock_ids:
-            try:
-                with transaction.atomic():
-                    process_clocks([clock_id], now=now)
-            except Exception:
-                logger.exception("sla clock failed; retrying later",
-                                 extra={"tenant": connection.schema_name, "clock": clock_id})
-                DueClock.objects.filter(schema_name=connection.schema_name, clock_id=clock_id).update(
-                    due_at=now + RETRY_DELAY)
-
-
 def process_clocks(clock_ids: list[int], *, now: datetime) -> int:
-    """Fire what is due on these clocks of the current tenant; returns how many firings happened."""
-    plain = list(Clock.objects.filter(pk__in=clock_ids).values_list("pk", "ticket_type", "ticket_id"))
-    known = {pk for pk, _, _ in plain}
-    missing = [pk for pk in clock_ids if pk not in known]
-    if missing:
-        DueClock.objects.filter(schema_name=connection.schema_name, clock_id__in=missing).delete()
+    """Fire what is due on these clocks of the current tenant (their due rows locked); returns the firings.
+
+    Clocks and tickets are taken with SKIP LOCKED: the tick holds due rows, and ticket writes
+    lock ticket -> clock -> due row, so waiting here could deadlock. A busy clock is looked at
+    again shortly; the write in progress may re-arm it anyway.
+    """
+    schema = connection.schema_name
+    clocks = list(Clock.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk__in=clock_ids)
+                  .select_related("calendar", "policy"))
+    absent = set(clock_ids) - {c.pk for c in clocks}
+    busy: set[int] = set()
+    if absent:
+        busy = set(Clock.objects.filter(pk__in=absent).values_list("pk", flat=True))
+        DueClock.objects.filter(schema_name=schema, clock_id__in=absent - busy).delete()  # clock deleted
     tickets: dict[tuple[str, int], object] = {}
     by_type: dict[str, list[int]] = defaultdict(list)
-    for _, label, ticket_id in plain:
-        by_type[label].append(ticket_id)
+    for clock in clocks:
+        by_type[clock.ticket_type].append(clock.ticket_id)
     for label, ids in by_type.items():
-        model = apps.get_model(label)
-        locked = (model.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk__in=ids)
+        locked = (apps.get_model(label).objects.select_for_update(skip_locked=True, of=("self",)).filter(pk__in=ids)
                   .select_related("assignee", "assignment_group__manager", "requester"))
         tickets.update({(label, t.pk): t for t in locked})
-    ready = [pk for pk, label, ticket_id in plain if (label, ticket_id) in tickets]
-    busy = [pk for pk, label, ticket_id in plain if (label, ticket_id) not in tickets]
-    if busy:  # the save in progress re-arms the clock itself, or the next look finds it free
-        DueClock.objects.filter(schema_name=connection.schema_name, clock_id__in=busy).update(due_at=now + BUSY_DELAY)
+    ready = [c for c in clocks if (c.ticket_type, c.ticket_id) in tickets]
+    busy |= {c.pk for c in clocks if (c.ticket_type, c.ticket_id) not in tickets}
+    if busy:
+        DueClock.objects.filter(schema_name=schema, clock_id__in=busy).update(due_at=now + BUSY_DELAY)
     if not ready:
         return 0
-    clocks = list(Clock.objects.select_for_update(of=("self",)).filter(pk__in=ready)
-                  .select_related("calendar", "policy").prefetch_related("policy__escalations__users"))
     fired_by_clock: dict[int, set[int]] = defaultdict(set)
-    for clock_id, rule_id in Firing.objects.filter(clock_id__in=ready).values_list("clock_id", "rule_id"):
+    for clock_id, rule_id in Firing.objects.filter(clock_id__in=[c.pk for c in ready]).values_list("clock_id", "rule_id"):
         fired_by_clock[clock_id].add(rule_id)
-    policies = {}
+    notify: list[int] = []
     fired = 0
-    for clock in clocks:
-        # One policy object per id, so its rules are grouped once per batch.
-        clock.policy = policies.setdefault(clock.policy_id, clock.policy)
+    for clock in ready:
         ticket = tickets[(clock.ticket_type, clock.ticket_id)]
-        fired += _fire_due(clock, ticket, fired_by_clock[clock.pk], now)
+        fired += _fire_due(clock, ticket, fired_by_clock[clock.pk], now, notify)
         services.rearm(clock, now=now, fired_rule_ids=fired_by_clock[clock.pk])
         clock.save(update_fields=["deadline", "paused_seconds", "breached_at", "next_check_at", "updated_at"])
-    services.sync_due(clocks)
+    services.sync_due(ready)
+    if notify:
+        actions.notify_after_commit(notify)
     return fired
 
 
-def _fire_due(clock: Clock, ticket, fired_rule_ids: set[int], now: datetime) -> int:
+def _fire_due(clock: Clock, ticket, fired_rule_ids: set[int], now: datetime, notify: list[int]) -> int:
     if clock.state != Clock.State.RUNNING:
         return 0
     fired = 0
@@ -155,7 +179,8 @@ def _fire_due(clock: Clock, ticket, fired_rule_ids: set[int], now: datetime) -> 
             if rule.threshold != percent or rule.pk in fired_rule_ids:
                 continue
             firing = Firing.objects.create(clock=clock, rule=rule, threshold=percent, action=rule.action, fired_at=now)
-            actions.perform(rule, firing, clock, ticket)
+            if actions.perform(rule, firing, clock, ticket):
+                notify.append(firing.pk)
             fired_rule_ids.add(rule.pk)
             fired += 1
     return fired

@@ -48,7 +48,7 @@ def policy_matches(policy: Policy, ticket) -> bool:
 def match_policy(ticket) -> Policy | None:
     """The first active policy for the ticket's type, by order, whose conditions all hold."""
     candidates = (Policy.objects.filter(ticket_type=ticket_type_label(ticket), is_active=True)
-                  .prefetch_related("categories", "targets__calendar", "escalations").order_by("order", "id"))
+                  .prefetch_related("categories", "targets__calendar").order_by("order", "id"))
     return next((p for p in candidates if policy_matches(p, ticket)), None)
 
 
@@ -77,14 +77,23 @@ def threshold_moment(clock: Clock, percent: int) -> datetime:
     return business_time.add(schedule, clock.started_at, clock.target_seconds * percent / 100 + clock.paused_seconds)
 
 
+# (schema, policy id, policy.updated_at) -> {metric: [rules]}. Every policy edit bumps updated_at
+# (sla.configuration), so the scanner reads a policy's rules once, not once per tenant batch.
+_rules_cache: dict[tuple, dict[str, list[EscalationRule]]] = {}
+
+
 def _rules(clock: Clock) -> list[EscalationRule]:
-    cache = getattr(clock.policy, "_rules_by_metric", None)
-    if cache is None:
-        cache = {}
-        for rule in clock.policy.escalations.all():
-            cache.setdefault(rule.metric, []).append(rule)
-        clock.policy._rules_by_metric = cache
-    return cache.get(clock.metric, [])
+    policy = clock.policy
+    key = (connection.schema_name, policy.pk, policy.updated_at)
+    by_metric = _rules_cache.get(key)
+    if by_metric is None:
+        if len(_rules_cache) >= 4096:
+            _rules_cache.clear()
+        by_metric = {}
+        for rule in policy.escalations.select_related("group", "assignee").prefetch_related("users"):
+            by_metric.setdefault(rule.metric, []).append(rule)
+        _rules_cache[key] = by_metric
+    return by_metric.get(clock.metric, [])
 
 
 def thresholds(clock: Clock) -> list[int]:
@@ -312,7 +321,6 @@ def recompute(ticket, *, now: datetime | None = None) -> list[Clock]:
         before = (clock.policy_id, clock.target_seconds, clock.calendar_id, clock.deadline, clock.breached_at)
         if policy.pk != clock.policy_id and _target(policy, clock.metric, ticket.priority):
             clock.policy = policy
-            clock.policy._rules_by_metric = None
         clock.calendar, clock.target_seconds, clock.priority = target.calendar, target.duration_seconds, ticket.priority
         rearm(clock, now=now)
         if (clock.policy_id, clock.target_seconds, clock.calendar_id, clock.deadline, clock.breached_at) != before:

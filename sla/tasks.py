@@ -24,22 +24,26 @@ def sla_tick() -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
-def send_escalation_notification(firing_id: int, *, tenant: str) -> None:
-    """Mail the people a notify rule names. The firing row, locked and stamped, makes a redelivery mail no one twice."""
+def send_escalation_notifications(firing_ids: list[int], *, tenant: str) -> int:
+    """Mail the people notify rules name. Each firing, locked and stamped, is mailed once even if the task is redelivered."""
     if connection.schema_name != tenant:
         logger.error("tenant mismatch in escalation task", extra={"expected": tenant, "actual": connection.schema_name})
-        return
+        return 0
+    return sum(_mail_firing(firing_id) for firing_id in firing_ids)
+
+
+def _mail_firing(firing_id: int) -> int:
     from django.apps import apps
 
     with transaction.atomic():
-        firing = Firing.objects.select_for_update().select_related("clock").filter(pk=firing_id).first()
+        firing = Firing.objects.select_for_update().select_related("clock__calendar").filter(pk=firing_id).first()
         if firing is None or firing.notified_at is not None:
-            return
+            return 0
         clock = firing.clock
         ticket = (apps.get_model(clock.ticket_type).objects.select_related("assignee", "assignment_group__manager")
                   .filter(pk=clock.ticket_id).first())
         if ticket is None:
-            return
+            return 0
         people = actions.recipients(firing.action, ticket)
         subject = f"[{ticket.number}] {actions.describe(clock, firing.threshold)}: {ticket.title}"
         body = (f"{actions.describe(clock, firing.threshold)} on {ticket.number} “{ticket.title}”.\n\n"
@@ -51,3 +55,4 @@ def send_escalation_notification(firing_id: int, *, tenant: str) -> None:
         firing.notified_at = timezone.now()
         firing.save(update_fields=["notified_at"])
     logger.info("sla escalation mailed", extra={"ticket": ticket.number, "to": [p.email for p in people]})
+    return len(people)

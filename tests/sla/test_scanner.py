@@ -126,8 +126,8 @@ def test_orphaned_due_rows_are_dropped(tenant, agent):
 
 
 def test_tick_with_nothing_due_costs_one_query(tenant, django_assert_num_queries):
-    # SET search_path to public, SAVEPOINT, the due probe, RELEASE (BEGIN/COMMIT outside tests).
-    with django_assert_num_queries(4):
+    # SET search_path to public, then the due probe; no transaction is opened when nothing is due.
+    with django_assert_num_queries(2):
         with at(local(2026, 11, 30, 12, 0)):
             scanner.tick()
     connection.set_tenant(tenant)
@@ -166,3 +166,26 @@ def test_new_escalation_rules_reach_running_clocks_at_the_next_tick(tenant, agen
     assert clock(incident).next_check_at == local(2026, 11, 30, 11, 0)
     tick(tenant, local(2026, 11, 30, 11, 0))
     assert escalations(incident) == [(50, "notify_assignee")]
+
+
+def test_one_tick_serves_every_tenant_one_transaction_per_tenant_chunk(tenant, agent, ladder, other_tenant,
+                                                                        in_other_tenant, make_policy,
+                                                                        django_capture_on_commit_callbacks):
+    from tests.factories import AgentFactory
+    from tests.sla.conftest import office_hours
+
+    with at(local(2026, 11, 30, 9, 0)):
+        ours = [make_incident(by=agent) for _ in range(3)]
+        with in_other_tenant():
+            beta_agent = AgentFactory()
+            make_policy(office_hours(), targets={(R, 5): 4 * HOUR}, escalations=[(R, 75, "notify_assignee")])
+            theirs = make_incident(by=beta_agent, assignee=beta_agent)
+    with django_capture_on_commit_callbacks(execute=True), at(local(2026, 11, 30, 12, 5)):
+        processed = scanner.tick(chunk_size=1)
+    connection.set_tenant(tenant)
+    assert processed == 4
+    assert all(escalations(incident) == [(75, "notify_assignee")] for incident in ours)
+    with in_other_tenant():
+        assert escalations(theirs) == [(75, "notify_assignee")]
+        assert Firing.objects.get().notified_at is not None  # mailed from beta's schema
+    assert [m.to for m in mail.outbox if "SLA" in m.subject] == [[beta_agent.email]]

@@ -40,7 +40,7 @@ if crash_after:
     actions.perform = perform
 taken = 0
 while True:
-    batch = scanner.tick(batch_size=int(os.environ.get("BATCH", "5")), max_batches=1)
+    batch = scanner.tick(batch_size=int(os.environ.get("BATCH", "5")), max_rounds=1)
     taken += batch
     if not batch:
         break

@@ -153,11 +153,14 @@ def _note(ticket, body: str, **data) -> None:
 def deadline_text(clock: Clock) -> str:
     """A deadline as the calendar's people read it: in the calendar's own zone (24x7: the tenant's)."""
     zone = schedule_for(clock.calendar).zone
-    tenant_zone = getattr(getattr(connection, "tenant", None), "time_zone", "")
-    if clock.calendar.is_24x7 and tenant_zone:
+    if clock.calendar.is_24x7:
         from zoneinfo import ZoneInfo
 
-        zone = ZoneInfo(tenant_zone)
+        from tenants.services import current_tenant
+
+        tenant = current_tenant()
+        if tenant is not None and tenant.time_zone:
+            zone = ZoneInfo(tenant.time_zone)
     return clock.deadline.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")
 
 

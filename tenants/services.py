@@ -119,7 +119,12 @@ def ensure_public_tenant() -> Tenant:
 
 
 def current_tenant() -> Tenant | None:
-    return getattr(connection, "tenant", None)
+    """The tenant whose schema the connection is in: the real row even inside ``schema_context``,
+    which only sets a stand-in carrying the schema name."""
+    tenant = getattr(connection, "tenant", None)
+    if tenant is None or isinstance(tenant, Tenant):
+        return tenant
+    return Tenant.objects.filter(schema_name=connection.schema_name).first()
 
 
 def create_operator(*, email: str, full_name: str, password: str):

@@ -252,3 +252,18 @@ def test_escalation_rule_choices_are_all_implemented():
     implemented = actions.NOTIFY | {EscalationRule.Action.REASSIGN, EscalationRule.Action.RAISE_PRIORITY,
                                     EscalationRule.Action.ADD_WATCHERS}
     assert implemented == set(EscalationRule.Action.values)
+
+
+def test_timeline_reads_24x7_deadlines_in_the_tenants_zone(tenant, agent, make_policy):
+    from django_tenants.utils import schema_context
+
+    from sla.models import Calendar
+
+    tenant.time_zone = "America/New_York"
+    tenant.save(update_fields=["time_zone"])
+    make_policy(Calendar.objects.get(is_24x7=True), targets={(R, 5): 4 * HOUR})
+    with schema_context(tenant.schema_name), at(local(2026, 11, 30, 9, 0)):  # as the demo seeding does
+        incident = make_incident(by=agent)
+    connection.set_tenant(tenant)
+    [note] = TimelineEntry.objects.filter(ticket_id=incident.pk, data__sla__event="attached").values_list("body", flat=True)
+    assert "Resolution due Mon 30 Nov 2026 07:00 EST" in note

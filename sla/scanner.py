@@ -59,7 +59,7 @@ def tick(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, chunk_siz
     try:
         for _ in range(max_rounds):
             connection.set_schema_to_public()
-            candidates = (DueClock.objects.filter(due_at__lte=now).order_by("due_at", "id")
+            candidates = (DueClock.objects.filter(due_at__lte=now).order_by("due_at")
                           .values_list("schema_name", "clock_id")[:batch_size + len(seen)])
             rows = [row for row in candidates if row not in seen][:batch_size]
             if not rows:
@@ -74,29 +74,36 @@ def tick(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, chunk_siz
                 if tenant is None:  # the tenant was deleted: its index rows are orphans
                     DueClock.objects.filter(schema_name=schema, clock_id__in=clock_ids).delete()
                     continue
-                for start in range(0, len(clock_ids), chunk_size):
-                    processed += _process_chunk(tenant, clock_ids[start:start + chunk_size], now)
+                while True:  # all of the tenant's due clocks, not only the ones read above
+                    done = _process_chunk(tenant, chunk_size, now)
+                    processed += done
+                    if done < chunk_size:
+                        break
     finally:
         connection.set_schema_to_public()
     return processed
 
 
-def _lock_due(clock_ids: list[int], now: datetime) -> list[int]:
-    return list(DueClock.objects.select_for_update(skip_locked=True)
-                .filter(schema_name=connection.schema_name, clock_id__in=clock_ids, due_at__lte=now)
-                .values_list("clock_id", flat=True))
+def _lock_due(now: datetime, *, limit: int, clock_ids: list[int] | None = None) -> list[int]:
+    """Take (SKIP LOCKED) up to ``limit`` of the current tenant's due rows."""
+    rows = DueClock.objects.select_for_update(skip_locked=True).filter(schema_name=connection.schema_name,
+                                                                        due_at__lte=now)
+    if clock_ids is not None:
+        rows = rows.filter(clock_id__in=clock_ids)
+    return list(rows.order_by().values_list("clock_id", flat=True)[:limit])
 
 
-def _process_chunk(tenant, clock_ids: list[int], now: datetime) -> int:
-    """One tenant's due clocks in one transaction; on failure, one transaction per clock."""
+def _process_chunk(tenant, chunk_size: int, now: datetime) -> int:
+    """Up to ``chunk_size`` of one tenant's due clocks in one transaction; on failure, one transaction per clock."""
     connection.set_tenant(tenant)
+    clock_ids: list[int] = []
     try:
         try:
             with transaction.atomic():
-                locked = _lock_due(clock_ids, now)
-                if locked:
-                    process_clocks(locked, now=now)
-                return len(locked)
+                clock_ids = _lock_due(now, limit=chunk_size)
+                if clock_ids:
+                    process_clocks(clock_ids, now=now)
+                return len(clock_ids)
         except Exception:
             logger.exception("sla tick failed for a batch; retrying its clocks one by one",
                              extra={"tenant": tenant.schema_name, "clocks": len(clock_ids)})
@@ -104,14 +111,15 @@ def _process_chunk(tenant, clock_ids: list[int], now: datetime) -> int:
         for clock_id in clock_ids:
             try:
                 with transaction.atomic():
-                    if _lock_due([clock_id], now):
+                    if _lock_due(now, limit=1, clock_ids=[clock_id]):
                         process_clocks([clock_id], now=now)
                         done += 1
             except Exception:
                 logger.exception("sla clock failed; retrying later", extra={"tenant": tenant.schema_name, "clock": clock_id})
                 DueClock.objects.filter(schema_name=tenant.schema_name, clock_id=clock_id).update(
                     due_at=now + RETRY_DELAY)
-        return done
+        # Failed clocks were put back by RETRY_DELAY: the tenant's loop must not take them again now.
+        return min(done, chunk_size - 1)
     finally:
         connection.set_schema_to_public()
 
@@ -124,8 +132,9 @@ def process_clocks(clock_ids: list[int], *, now: datetime) -> int:
     again shortly; the write in progress may re-arm it anyway.
     """
     schema = connection.schema_name
+    # order_by(): the models' default orderings only cost SQL compilation and sorting here.
     clocks = list(Clock.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk__in=clock_ids)
-                  .select_related("calendar", "policy"))
+                  .select_related("calendar", "policy").order_by())
     absent = set(clock_ids) - {c.pk for c in clocks}
     busy: set[int] = set()
     if absent:
@@ -137,7 +146,7 @@ def process_clocks(clock_ids: list[int], *, now: datetime) -> int:
         by_type[clock.ticket_type].append(clock.ticket_id)
     for label, ids in by_type.items():
         locked = (apps.get_model(label).objects.select_for_update(skip_locked=True, of=("self",)).filter(pk__in=ids)
-                  .select_related("assignee", "assignment_group__manager", "requester"))
+                  .select_related("assignee", "assignment_group__manager").order_by())
         tickets.update({(label, t.pk): t for t in locked})
     ready = [c for c in clocks if (c.ticket_type, c.ticket_id) in tickets]
     busy |= {c.pk for c in clocks if (c.ticket_type, c.ticket_id) not in tickets}
@@ -146,7 +155,8 @@ def process_clocks(clock_ids: list[int], *, now: datetime) -> int:
     if not ready:
         return 0
     fired_by_clock: dict[int, set[int]] = defaultdict(set)
-    for clock_id, rule_id in Firing.objects.filter(clock_id__in=[c.pk for c in ready]).values_list("clock_id", "rule_id"):
+    fired_rows = Firing.objects.filter(clock_id__in=[c.pk for c in ready]).order_by().values_list("clock_id", "rule_id")
+    for clock_id, rule_id in fired_rows:
         fired_by_clock[clock_id].add(rule_id)
     notify: list[int] = []
     fired = 0

@@ -19,6 +19,7 @@ edited is simply retried next tick) and only then its clocks.
 from __future__ import annotations
 
 import logging
+import random
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -69,7 +70,10 @@ def tick(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, chunk_siz
             for schema, clock_id in rows:
                 by_schema[schema].append(clock_id)
             tenants = {t.schema_name: t for t in Tenant.objects.filter(schema_name__in=list(by_schema))}
-            for schema, clock_ids in by_schema.items():
+            # Each worker starts at its own place, so two ticking at once rarely visit the same tenant.
+            order = list(by_schema.items())
+            shift = random.randrange(len(order))
+            for schema, clock_ids in order[shift:] + order[:shift]:
                 tenant = tenants.get(schema)
                 if tenant is None:  # the tenant was deleted: its index rows are orphans
                     DueClock.objects.filter(schema_name=schema, clock_id__in=clock_ids).delete()
@@ -84,10 +88,9 @@ def tick(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, chunk_siz
     return processed
 
 
-def _lock_due(now: datetime, *, limit: int, clock_ids: list[int] | None = None) -> list[int]:
-    """Take (SKIP LOCKED) up to ``limit`` of the current tenant's due rows."""
-    rows = DueClock.objects.select_for_update(skip_locked=True).filter(schema_name=connection.schema_name,
-                                                                        due_at__lte=now)
+def _lock_due(schema: str, now: datetime, *, limit: int, clock_ids: list[int] | None = None) -> list[int]:
+    """Take (SKIP LOCKED) up to ``limit`` of a tenant's due rows (the index is public: any search path)."""
+    rows = DueClock.objects.select_for_update(skip_locked=True).filter(schema_name=schema, due_at__lte=now)
     if clock_ids is not None:
         rows = rows.filter(clock_id__in=clock_ids)
     return list(rows.order_by().values_list("clock_id", flat=True)[:limit])
@@ -95,23 +98,25 @@ def _lock_due(now: datetime, *, limit: int, clock_ids: list[int] | None = None) 
 
 def _process_chunk(tenant, chunk_size: int, now: datetime) -> int:
     """Up to ``chunk_size`` of one tenant's due clocks in one transaction; on failure, one transaction per clock."""
-    connection.set_tenant(tenant)
     clock_ids: list[int] = []
     try:
         try:
             with transaction.atomic():
-                clock_ids = _lock_due(now, limit=chunk_size)
+                # Locked before switching schema: a tenant another worker has taken costs one statement.
+                clock_ids = _lock_due(tenant.schema_name, now, limit=chunk_size)
                 if clock_ids:
+                    connection.set_tenant(tenant)
                     process_clocks(clock_ids, now=now)
                 return len(clock_ids)
         except Exception:
             logger.exception("sla tick failed for a batch; retrying its clocks one by one",
                              extra={"tenant": tenant.schema_name, "clocks": len(clock_ids)})
         done = 0
+        connection.set_tenant(tenant)
         for clock_id in clock_ids:
             try:
                 with transaction.atomic():
-                    if _lock_due(now, limit=1, clock_ids=[clock_id]):
+                    if _lock_due(tenant.schema_name, now, limit=1, clock_ids=[clock_id]):
                         process_clocks([clock_id], now=now)
                         done += 1
             except Exception:

@@ -5,11 +5,13 @@ whose unique constraint guarantees it happens once per clock and rule."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
+from sla.due.models import PendingMail
 from sla.models import Clock, EscalationRule, Firing
 from tickets import events
 from tickets.models import TimelineEntry
@@ -34,16 +36,23 @@ def recipients(action: str, ticket) -> list:
     return [p for p in people if p is not None and p.is_active and p.email]
 
 
-def notify_after_commit(firing_ids: list[int]) -> None:
-    """One mail task for a tenant's batch of notify firings, sent after commit.
+# When a mail whose task never ran is sent again by the tick.
+RESEND_AFTER = timedelta(minutes=5)
+
+
+def notify_after_commit(firing_ids: list[int], *, now: datetime) -> None:
+    """One mail task for a tenant's batch of notify firings, sent after commit, with an outbox row each.
 
     The tick commits and then returns to the public schema, so the task is sent inside the
     tenant's schema explicitly: its headers must carry the firings' tenant.
     """
-    transaction.on_commit(partial(_send, list(firing_ids), connection.schema_name))
+    schema = connection.schema_name
+    PendingMail.objects.bulk_create([PendingMail(schema_name=schema, firing_id=pk, due_at=now + RESEND_AFTER)
+                                     for pk in firing_ids], ignore_conflicts=True)
+    transaction.on_commit(partial(send, list(firing_ids), schema))
 
 
-def _send(firing_ids: list[int], schema: str) -> None:
+def send(firing_ids: list[int], schema: str) -> None:
     from sla.tasks import send_escalation_notifications
 
     with schema_context(schema):

@@ -58,6 +58,7 @@ def tick(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, chunk_siz
     seen: set[tuple[str, int]] = set()
     processed = 0
     try:
+        resend_lost_mail(now)
         for _ in range(max_rounds):
             connection.set_schema_to_public()
             candidates = (DueClock.objects.filter(due_at__lte=now).order_by("due_at")
@@ -86,6 +87,36 @@ def tick(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, chunk_siz
     finally:
         connection.set_schema_to_public()
     return processed
+
+
+def resend_lost_mail(now: datetime, *, limit: int = 1000) -> int:
+    """Escalation mails committed but still unsent after ``actions.RESEND_AFTER``: enqueue them again.
+
+    The mail task stamps each firing, so a task that was only late mails no one twice.
+    """
+    from sla.due.models import PendingMail
+    from tenants.models import Tenant
+
+    connection.set_schema_to_public()
+    with transaction.atomic():
+        rows = list(PendingMail.objects.select_for_update(skip_locked=True).filter(due_at__lte=now)
+                    .order_by().values_list("pk", "schema_name", "firing_id")[:limit])
+        if not rows:
+            return 0
+        by_schema: dict[str, list[int]] = defaultdict(list)
+        for _, schema, firing_id in rows:
+            by_schema[schema].append(firing_id)
+        PendingMail.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(due_at=now + actions.RESEND_AFTER)
+        gone = set(by_schema) - set(Tenant.objects.filter(schema_name__in=list(by_schema)).values_list("schema_name", flat=True))
+        if gone:  # deleted tenants: nothing left to mail
+            PendingMail.objects.filter(schema_name__in=gone).delete()
+    for schema, firing_ids in by_schema.items():
+        if schema in gone:
+            continue
+        logger.warning("sla escalation mail re-sent", extra={"tenant": schema, "firings": len(firing_ids)})
+        actions.send(firing_ids, schema)
+    connection.set_schema_to_public()
+    return len(rows)
 
 
 def _lock_due(schema: str, now: datetime, *, limit: int, clock_ids: list[int] | None = None) -> list[int]:
@@ -172,7 +203,7 @@ def process_clocks(clock_ids: list[int], *, now: datetime) -> int:
         clock.save(update_fields=["deadline", "paused_seconds", "breached_at", "next_check_at", "updated_at"])
     services.sync_due(ready)
     if notify:
-        actions.notify_after_commit(notify)
+        actions.notify_after_commit(notify, now=now)
     return fired
 
 

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from sla import actions, scanner, services
+from sla.due.models import PendingMail
 from sla.models import Firing
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def _mail_firing(firing_id: int) -> int:
 
     with transaction.atomic():
         firing = Firing.objects.select_for_update().select_related("clock__calendar").filter(pk=firing_id).first()
+        PendingMail.objects.filter(schema_name=connection.schema_name, firing_id=firing_id).delete()
         if firing is None or firing.notified_at is not None:
             return 0
         clock = firing.clock

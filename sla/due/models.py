@@ -20,3 +20,23 @@ class DueClock(models.Model):
 
     def __str__(self):
         return f"{self.schema_name}:{self.clock_id} due {self.due_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PendingMail(models.Model):
+    """An escalation mail committed but not yet sent (an outbox), in the public schema.
+
+    Written in the firing's transaction; the mail task deletes it when it stamps the firing.
+    If the task is lost (a worker dies between commit and enqueue), the tick re-sends it at
+    ``due_at`` — so escalation mail is never silently dropped.
+    """
+
+    schema_name = models.CharField(max_length=63)
+    firing_id = models.BigIntegerField()
+    due_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["schema_name", "firing_id"], name="sla_mail_unique_firing")]
+        indexes = [models.Index(fields=["due_at"], name="sla_mail_due_idx")]
+
+    def __str__(self):
+        return f"mail for {self.schema_name}:{self.firing_id} if unsent by {self.due_at:%Y-%m-%d %H:%M:%S}"

@@ -8,7 +8,7 @@ from django.db import connection
 
 from incidents.services import transition_incident
 from sla import actions, scanner
-from sla.due.models import DueClock
+from sla.due.models import DueClock, PendingMail
 from sla.models import Clock, Firing, Metric
 from tests.factories import GroupFactory, make_incident
 from tests.sla.test_clocks import HOUR, at, clock, hold, local, tick
@@ -64,6 +64,7 @@ def test_each_rule_fires_once_however_often_the_tick_runs(tenant, agent, ladder,
     # 75% assignee, 90% group (one member), 100% manager: one mail each, even with the ticks repeated.
     assert len([m for m in mail.outbox if "SLA" in m.subject]) == 3
     assert all(f.notified_at for f in Firing.objects.filter(action__startswith="notify"))
+    assert not PendingMail.objects.exists()  # the outbox is emptied by the mail task
 
 
 def test_firing_times_follow_the_thresholds(tenant, agent, ladder):
@@ -126,8 +127,9 @@ def test_orphaned_due_rows_are_dropped(tenant, agent):
 
 
 def test_tick_with_nothing_due_costs_one_query(tenant, django_assert_num_queries):
-    # SET search_path to public, then the due probe; no transaction is opened when nothing is due.
-    with django_assert_num_queries(2):
+    # The lost-mail probe (SET search_path; in a savepoint here: SAVEPOINT, SELECT, RELEASE; outside
+    # tests BEGIN/COMMIT are not captured), then the due probe (SET search_path again, SELECT).
+    with django_assert_num_queries(6):
         with at(local(2026, 11, 30, 12, 0)):
             scanner.tick()
     connection.set_tenant(tenant)
@@ -189,3 +191,28 @@ def test_one_tick_serves_every_tenant_one_transaction_per_tenant_chunk(tenant, a
         assert escalations(theirs) == [(75, "notify_assignee")]
         assert Firing.objects.get().notified_at is not None  # mailed from beta's schema
     assert [m.to for m in mail.outbox if "SLA" in m.subject] == [[beta_agent.email]]
+
+
+def test_an_escalation_mail_whose_task_was_lost_is_sent_by_a_later_tick(tenant, agent, ladder,
+                                                                        django_capture_on_commit_callbacks):
+    policy, group = ladder
+    with at(local(2026, 11, 30, 9, 0)):
+        incident = make_incident(by=agent, assignment_group=group, assignee=agent)
+    tick(tenant, local(2026, 11, 30, 12, 5))  # the after-commit enqueue never runs: the worker "died"
+    assert escalations(incident) == [(75, "notify_assignee")]
+    assert not [m for m in mail.outbox if "SLA" in m.subject]
+    [pending] = PendingMail.objects.filter(schema_name=tenant.schema_name)
+    assert pending.due_at == local(2026, 11, 30, 12, 10)
+
+    def tick_in_public(moment):
+        with django_capture_on_commit_callbacks(execute=True), at(moment):
+            scanner.tick()
+        connection.set_tenant(tenant)
+
+    tick_in_public(local(2026, 11, 30, 12, 9))  # not yet: the task may only be late
+    assert not [m for m in mail.outbox if "SLA" in m.subject]
+    tick_in_public(local(2026, 11, 30, 12, 10))
+    tick_in_public(local(2026, 11, 30, 12, 20))
+    assert [m.to for m in mail.outbox if "SLA" in m.subject] == [[agent.email]]
+    assert not PendingMail.objects.exists()
+    assert Firing.objects.get(clock__ticket_id=incident.pk).notified_at is not None

@@ -394,7 +394,7 @@ def made_due() -> dict[str, list[int]]:
 
 
 def reset_due(*, vacuum: bool = True) -> int:
-    """Undo ``make_due`` and whatever the scanner did to those clocks: firings, timeline entries, due rows."""
+    """Undo ``make_due`` and whatever the scanner did to those clocks: firings, timeline entries, due rows, outbox."""
     placements = made_due()
     for chunk in _chunks(placements):
         with transaction.atomic(), connection.cursor() as cursor:
@@ -412,6 +412,8 @@ def reset_due(*, vacuum: bool = True) -> int:
                            f"SELECT l.schema_name, l.clock_id, o.next_check_at FROM {DUE_LOG} l JOIN {ORIGINALS} o "
                            f"ON o.id = l.clock_id ON CONFLICT (schema_name, clock_id) DO UPDATE SET due_at = EXCLUDED.due_at")
             cursor.execute(f"TRUNCATE {DUE_LOG}")
+    with connection.cursor() as cursor:  # the mail outbox: no worker runs in the bench to empty it
+        cursor.execute("DELETE FROM public.sla_due_pendingmail")
     if vacuum:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM (ANALYZE) public.sla_due_dueclock")

@@ -38,12 +38,10 @@ def on_transitioned(event):
         services.stop(ticket, clocks, now=now, cancelled=cancelled)
         return
     if source not in workflow.open_states:  # re-opened
-        services.reopen(ticket, [c for c in clocks if c.metric == Metric.RESOLUTION], now=now)
-        clocks = services.ticket_clocks(ticket)
-    paused = services.pause_states(clocks[0].policy, ticket)
-    if target in paused:
+        services.reopen(ticket, [c for c in clocks if c.metric == Metric.RESOLUTION], now=now)  # updates them in place
+    if target in services.pause_states(clocks[0].policy, ticket):
         services.pause(ticket, clocks, now=now)
-    elif source in paused or any(c.state == Clock.State.PAUSED for c in clocks):
+    elif any(c.state == Clock.State.PAUSED for c in clocks):
         services.resume(ticket, clocks, now=now)
 
 

@@ -211,7 +211,7 @@ def _fire_due(clock: Clock, ticket, fired_rule_ids: set[int], now: datetime, not
     if clock.state != Clock.State.RUNNING:
         return 0
     fired = 0
-    rules = services._rules(clock)
+    rules = services.rules_for(clock)
     for percent in services.thresholds(clock):
         moment = services.threshold_moment(clock, percent)
         if moment > now:

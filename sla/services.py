@@ -82,7 +82,8 @@ def threshold_moment(clock: Clock, percent: int) -> datetime:
 _rules_cache: dict[tuple, dict[str, list[EscalationRule]]] = {}
 
 
-def _rules(clock: Clock) -> list[EscalationRule]:
+def rules_for(clock: Clock) -> list[EscalationRule]:
+    """The escalation rules of the clock's policy for its metric (cached by policy version)."""
     policy = clock.policy
     key = (connection.schema_name, policy.pk, policy.updated_at)
     by_metric = _rules_cache.get(key)
@@ -97,17 +98,15 @@ def _rules(clock: Clock) -> list[EscalationRule]:
 
 
 def thresholds(clock: Clock) -> list[int]:
-    return sorted({BREACH, *(rule.threshold for rule in _rules(clock))})
+    return sorted({BREACH, *(rule.threshold for rule in rules_for(clock))})
 
 
-def _fired_thresholds(clock: Clock, fired_rule_ids: set[int]) -> set[int]:
-    """Thresholds already dealt with: every rule at them fired (and the breach marked, for 100%)."""
-    done = set()
-    for percent in thresholds(clock):
-        rules = [r for r in _rules(clock) if r.threshold == percent]
-        if all(r.pk in fired_rule_ids for r in rules) and (percent != BREACH or clock.breached_at):
-            done.add(percent)
-    return done
+def _pending_thresholds(clock: Clock, fired_rule_ids: set[int]) -> list[int]:
+    """Thresholds not yet dealt with: a rule at them has not fired (or, for 100%, the breach is unmarked)."""
+    rules = rules_for(clock)
+    return [percent for percent in thresholds(clock)
+            if any(r.threshold == percent and r.pk not in fired_rule_ids for r in rules)
+            or (percent == BREACH and not clock.breached_at)]
 
 
 def rearm(clock: Clock, *, now: datetime, fired_rule_ids: set[int] | None = None) -> None:
@@ -120,15 +119,15 @@ def rearm(clock: Clock, *, now: datetime, fired_rule_ids: set[int] | None = None
     clock.deadline = threshold_moment(clock, BREACH)
     if fired_rule_ids is None:
         fired_rule_ids = set(clock.firings.values_list("rule_id", flat=True)) if clock.pk else set()
-    future = {r.pk for r in _rules(clock) if r.pk in fired_rule_ids and threshold_moment(clock, r.threshold) > now}
+    future = {r.pk for r in rules_for(clock) if r.pk in fired_rule_ids and threshold_moment(clock, r.threshold) > now}
     if future:
         Firing.objects.filter(clock=clock, rule_id__in=future).delete()
         fired_rule_ids -= future
     if clock.breached_at and clock.deadline > now:
         clock.breached_at = None
     if clock.state == Clock.State.RUNNING:
-        pending = [threshold_moment(clock, p) for p in thresholds(clock) if p not in _fired_thresholds(clock, fired_rule_ids)]
-        clock.next_check_at = min(pending) if pending else None
+        pending = _pending_thresholds(clock, fired_rule_ids)
+        clock.next_check_at = threshold_moment(clock, pending[0]) if pending else None  # moments grow with percent
     else:
         clock.next_check_at = None
 
@@ -310,9 +309,10 @@ def recompute(ticket, *, now: datetime | None = None) -> list[Clock]:
     pause. A breach that the new deadline puts back in the future is cleared.
     """
     now = now or timezone.now()
-    clocks = [c for c in ticket_clocks(ticket) if c.state != Clock.State.STOPPED]
-    if not clocks:
-        return attach(ticket, now=now) if not ticket_clocks(ticket) and ticket.is_open else []
+    existing = ticket_clocks(ticket)
+    clocks = [c for c in existing if c.state != Clock.State.STOPPED]
+    if not clocks:  # no policy matched before: one may now
+        return attach(ticket, now=now) if not existing and ticket.is_open else []
     policy = match_policy(ticket) or clocks[0].policy
     changed = []
     for clock in clocks:

@@ -6,14 +6,16 @@ the public ``DueClock`` index with its next due moment; the tick takes what is d
 with ``SELECT ... FOR UPDATE SKIP LOCKED``, so its cost follows the due work, and any
 number of workers can tick at once without taking the same clock twice.
 
-Exactly once: a batch runs in one transaction holding the due rows, the tickets and
-the clocks; a ``Firing`` row (unique per clock and rule) is written with the action's
-own writes. A crash rolls all of it back and the next tick does it again; a commit
-makes it final. Notifications are mailed after commit by a task guarded by the firing.
+Exactly once: each tenant's share (at most CHUNK_SIZE clocks) runs in one transaction
+holding its due rows, tickets and clocks; a ``Firing`` row (unique per clock and rule) is
+written with the action's own writes. A crash rolls that chunk back and the next tick does
+it again; a commit makes it final. Mail is sent after commit by a task guarded by the
+firing, with an outbox row the tick re-sends from if the task is lost. A transaction never
+spans tenants: each one locks ~90 tables and indexes, and PostgreSQL's lock table is shared.
 
-Lock order, to never deadlock with ticket writes (ticket -> clock -> due row): the
-tick already holds due rows, so it takes tickets with SKIP LOCKED (a ticket being
-edited is simply retried next tick) and only then its clocks.
+Lock order, to never deadlock with ticket writes (ticket -> clock -> due row): the tick
+already holds due rows, so it takes clocks and tickets with SKIP LOCKED (a ticket being
+edited is looked at again a few seconds later) and never waits.
 """
 
 from __future__ import annotations

@@ -222,15 +222,18 @@ def calendar_fields(calendar: Calendar) -> dict:
     }
 
 
-def _check_name(errors: dict, model, name: str, instance, noun: str) -> str:
-    name = (name or "").strip()
+def _check_label(errors: dict, model, name: str, description: str, instance, noun: str) -> tuple[str, str]:
+    """A unique name (case-insensitive) and an optional description, both trimmed."""
+    name, description = (name or "").strip(), (description or "").strip()
+    if len(description) > 300:
+        _add(errors, "description", "At most 300 characters.")
     if not name:
         _add(errors, "name", "A name is required.")
     elif len(name) > 100:
         _add(errors, "name", "At most 100 characters.")
     elif model.objects.filter(name__iexact=name).exclude(pk=getattr(instance, "pk", None)).exists():
         _add(errors, "name", f"A {noun} called '{name}' already exists.")
-    return name
+    return name, description
 
 
 def _check_hours(errors: dict, hours) -> list[tuple[int, int, int]]:
@@ -302,10 +305,7 @@ def save_calendar(*, by, calendar: Calendar | None = None, name: str, time_zone:
     if calendar is not None:
         calendar = Calendar.objects.select_for_update().get(pk=calendar.pk)
     errors: dict[str, list[str]] = {}
-    name = _check_name(errors, Calendar, name, calendar, "calendar")
-    description = (description or "").strip()
-    if len(description) > 300:
-        _add(errors, "description", "At most 300 characters.")
+    name, description = _check_label(errors, Calendar, name, description, calendar, "calendar")
     time_zone = (time_zone or "").strip()
     if not time_zone:
         _add(errors, "time_zone", "A time zone is required, e.g. Europe/Berlin.")
@@ -584,10 +584,7 @@ def save_policy(*, by, policy: Policy | None = None, name: str, ticket_type: str
     if policy is not None:
         policy = Policy.objects.select_for_update().get(pk=policy.pk)
     errors: dict[str, list[str]] = {}
-    name = _check_name(errors, Policy, name, policy, "policy")
-    description = (description or "").strip()
-    if len(description) > 300:
-        _add(errors, "description", "At most 300 characters.")
+    name, description = _check_label(errors, Policy, name, description, policy, "policy")
     models = {model._meta.label_lower: model for model in ticket_models()}
     model = models.get(ticket_type)
     if model is None:

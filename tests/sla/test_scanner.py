@@ -216,3 +216,24 @@ def test_an_escalation_mail_whose_task_was_lost_is_sent_by_a_later_tick(tenant, 
     assert [m.to for m in mail.outbox if "SLA" in m.subject] == [[agent.email]]
     assert not PendingMail.objects.exists()
     assert Firing.objects.get(clock__ticket_id=incident.pk).notified_at is not None
+
+
+def test_the_mail_task_refuses_to_run_in_another_tenant(tenant, agent, ladder, other_tenant, in_other_tenant):
+    from sla.tasks import send_escalation_notifications
+
+    policy, group = ladder
+    with at(local(2026, 11, 30, 9, 0)):
+        incident = make_incident(by=agent, assignment_group=group, assignee=agent)
+    tick(tenant, local(2026, 11, 30, 12, 5))
+    firing = Firing.objects.get(clock__ticket_id=incident.pk)
+    with in_other_tenant():  # a task stamped for alpha but run in beta's schema
+        assert send_escalation_notifications.run([firing.pk], tenant=tenant.schema_name) == 0
+    assert not [m for m in mail.outbox if "SLA" in m.subject]
+    firing.refresh_from_db()
+    assert firing.notified_at is None  # left for alpha's own task or the resend
+
+
+def test_pending_mail_of_a_deleted_tenant_is_dropped(tenant):
+    PendingMail.objects.create(schema_name="no_such_tenant", firing_id=1, due_at=local(2026, 1, 1, 0, 0))
+    tick(tenant, local(2026, 11, 30, 12, 0))
+    assert not PendingMail.objects.filter(schema_name="no_such_tenant").exists()

@@ -188,9 +188,9 @@ def attach(ticket, *, now: datetime | None = None) -> list[Clock]:
                       calendar=target.calendar, priority=ticket.priority, assignment_group_id=ticket.assignment_group_id,
                       target_seconds=target.duration_seconds, started_at=ticket.opened_at)
         rearm(clock, now=now, fired_rule_ids=set())
-        clock.save()
         clocks.append(clock)
     if clocks:
+        Clock.objects.bulk_create(clocks)
         sync_due(clocks)
         _note(ticket, f"SLA policy “{policy.name}” applied. "
               + "; ".join(f"{c.get_metric_display()} due {deadline_text(c)}" for c in clocks) + ".",

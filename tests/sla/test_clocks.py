@@ -267,3 +267,20 @@ def test_timeline_reads_24x7_deadlines_in_the_tenants_zone(tenant, agent, make_p
     connection.set_tenant(tenant)
     [note] = TimelineEntry.objects.filter(ticket_id=incident.pk, data__sla__event="attached").values_list("body", flat=True)
     assert "Resolution due Mon 30 Nov 2026 07:00 EST" in note
+
+
+def test_attaching_a_policy_costs_a_fixed_number_of_queries(tenant, agent, office, make_policy,
+                                                             django_assert_num_queries):
+    """Creating an incident under a policy: the SLA part stays constant, whatever the number of policies."""
+    for n in range(3):
+        make_policy(office, name=f"VIP {n}", order=n, requester_vip="vip", targets={(R, 5): HOUR})
+    make_policy(office, targets={(R, 5): 4 * HOUR, (FR, 5): HOUR}, escalations=[(R, 75, "notify_assignee")])
+    make_incident(by=agent)  # warm the rules cache and the schedule cache
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(conn) as ctx:
+        make_incident(by=agent)
+    sla = [q["sql"] for q in ctx.captured_queries if "sla_" in q["sql"]]
+    # policies, their categories, their targets, the targets' calendars; one insert for both clocks; one due upsert.
+    assert len(sla) == 6, sla

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from sla.forms import parse_duration
+from sla.formatting import parse_duration
 from sla.models import Calendar, Clock, EscalationRule, Holiday, Policy, Target, WorkingHours
 from tests.factories import AdminFactory, make_incident
 from tests.sla.conftest import office_hours

@@ -120,9 +120,25 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "itsm.wsgi.application"
 
-_db = dj_database_url.parse(_env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/itsm"), conn_max_age=60)
+_db = dj_database_url.parse(_env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/itsm"))
 _db["ENGINE"] = "django_tenants.postgresql_backend"
-_db["CONN_HEALTH_CHECKS"] = True
+# A bounded connection pool per process (psycopg 3, Django >= 5.1): a web process never holds more
+# than one connection per gunicorn thread, so no number of clients exhausts PostgreSQL; a request
+# that waits DB_POOL_TIMEOUT seconds for a free connection gets a 503 (itsm.middleware), not a 500.
+# DB_POOL=0 falls back to one persistent connection per thread (the in-process test suite).
+DB_POOL = env_bool("DB_POOL", default=True)
+if DB_POOL:
+    _db["CONN_MAX_AGE"] = 0
+    _db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "1")),
+        "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", os.environ.get("WEB_THREADS", "4"))),
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+        # A connection idle this long is closed, so quiet processes hand connections back.
+        "max_idle": 300,
+    }
+else:
+    _db["CONN_MAX_AGE"] = 60
+    _db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 

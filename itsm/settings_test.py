@@ -9,6 +9,9 @@ import os
 os.environ["ITSM_TESTING"] = "1"
 os.environ.setdefault("CACHE_KEY_PREFIX", "itsm-test")
 os.environ.setdefault("MEDIA_ROOT", "/tmp/itsm-test-media")
+# pytest-django holds one connection per test in a rolled-back transaction; servers that tests
+# start set DB_POOL=1 themselves, as `make run` does.
+os.environ.setdefault("DB_POOL", "0")
 
 from itsm.env import env_bool, parse_email_url  # noqa: E402
 from itsm.settings import *  # noqa: E402,F401,F403

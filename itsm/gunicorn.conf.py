@@ -1,0 +1,29 @@
+"""gunicorn settings for every web process: `make run`, the Docker image and the real-server tests.
+
+Threaded workers (gthread): ``WEB_WORKERS`` processes x ``WEB_THREADS`` threads serve at most
+that many requests at once; further clients wait in the listen backlog instead of each getting
+a thread and a database connection (runserver's model, which exhausted PostgreSQL at 50 clients).
+Each process's database pool holds at most ``WEB_THREADS`` connections (``itsm.settings``), so
+the web tier never opens more than ``WEB_WORKERS * WEB_THREADS`` of them.
+"""
+
+import os
+
+bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("WEB_WORKERS", "3"))
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+# Room for bursts: connections beyond the busy threads queue here rather than being reset.
+backlog = int(os.environ.get("WEB_BACKLOG", "2048"))
+timeout = 60
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then so a slow leak never grows without bound.
+max_requests = 10000
+max_requests_jitter = 1000
+# One JSON line per request already comes from itsm.middleware.RequestLogMiddleware.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("WEB_LOG_LEVEL", "warning")
+# The TLS proxy in front (Docker) or nothing (make run) talks to us over loopback.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

@@ -85,3 +85,30 @@ def group(tenant, agent):
     group = GroupFactory()
     group.members.add(agent)
     return group
+
+
+@pytest.fixture(scope="session")
+def live_database():
+    """A migrated database with the demo tenants, shared by every real-server test of the session."""
+    from tests.live import seeded_database
+
+    with seeded_database("live") as db:
+        yield db
+
+
+@pytest.fixture(scope="session")
+def gunicorn_server(live_database):
+    """The server `make run` uses (gunicorn, threaded workers, pooled connections) on the demo data."""
+    from tests.live import live_server
+
+    with live_server(live_database, "gunicorn") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def runserver_server(live_database):
+    """Django's wsgiref development server (`make dev`) on the same data."""
+    from tests.live import live_server
+
+    with live_server(live_database, "runserver") as server:
+        yield server

@@ -7,6 +7,7 @@ from accounts import services
 from accounts.api_serializers import ApiTokenCreatedSerializer, ApiTokenCreateSerializer, ApiTokenSerializer
 from accounts.models import ApiToken
 from tickets.api.errors import ErrorSerializer
+from tickets.api.views import ApiViewMixin
 
 ERROR = OpenApiResponse(ErrorSerializer)
 
@@ -19,7 +20,7 @@ ERROR = OpenApiResponse(ErrorSerializer)
     destroy=extend_schema(summary="Revoke one of your API tokens",
                           responses={204: OpenApiResponse(description="Revoked."), 404: ERROR}),
 )
-class ApiTokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin,
+class ApiTokenViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin,
                       viewsets.GenericViewSet):
     """The caller's own tokens; anyone else's are not found."""
 

@@ -10,6 +10,7 @@ from accounts.models import AssignmentGroup, User
 from incidents.models import Incident
 from incidents.workflow import OPEN, WORKFLOW
 from sla import queries as sla_queries
+from tickets.filters import BooleanFilter, InstantFilter
 from tickets.models import Category, Priority
 
 # "Breaching soon": a running SLA clock due within this window, or already past its deadline.
@@ -19,22 +20,22 @@ BREACHING_SOON = timedelta(hours=2)
 class IncidentFilter(django_filters.FilterSet):
     # distinct=False: these filter plain columns; DISTINCT would sort every matching wide row.
     state = django_filters.MultipleChoiceFilter(choices=WORKFLOW.state_choices(), distinct=False)
-    open = django_filters.BooleanFilter(method="filter_open", label="Open only")
+    open = BooleanFilter(method="filter_open", label="Open only")
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     assignment_group = django_filters.ModelChoiceFilter(queryset=AssignmentGroup.objects.all())
     assignee = django_filters.ModelChoiceFilter(queryset=User.objects.filter(role__in=["agent", "admin"]))
     requester = django_filters.ModelChoiceFilter(queryset=User.objects.all())
     category = django_filters.ModelChoiceFilter(queryset=Category.objects.all())
-    is_major = django_filters.BooleanFilter()
+    is_major = BooleanFilter()
     parent = django_filters.CharFilter(field_name="parent__number", lookup_expr="iexact", label="Parent number")
-    mine = django_filters.BooleanFilter(method="filter_mine", label="Assigned to me")
-    unassigned = django_filters.BooleanFilter(method="filter_unassigned", label="Unassigned")
-    breaching_soon = django_filters.BooleanFilter(
+    mine = BooleanFilter(method="filter_mine", label="Assigned to me")
+    unassigned = BooleanFilter(method="filter_unassigned", label="Unassigned")
+    breaching_soon = BooleanFilter(
         method="filter_breaching_soon", label="Breaching soon",
         help_text="Open, with a running SLA clock due within 2 hours or already breached.")
     q = django_filters.CharFilter(method="filter_text", label="Search")
-    opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
-    opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    opened_after = InstantFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = InstantFilter(field_name="opened_at", lookup_expr="lt")
 
     class Meta:
         model = Incident

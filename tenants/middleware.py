@@ -13,7 +13,7 @@ class TenantStatusMiddleware:
         if tenant is not None and not tenant.is_public and not tenant.is_active and request.path != "/healthz":
             message = f"The service desk for {tenant.name} is suspended. Contact your service provider."
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": message, "code": "tenant_suspended"}, status=403)
+                return JsonResponse({"detail": message, "code": "tenant_suspended", "fields": {}}, status=403)
             return render(request, "errors/suspended.html", {"message": message, "tenant": tenant}, status=403)
         return self.get_response(request)
 

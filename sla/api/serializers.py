@@ -25,9 +25,11 @@ from tickets.api.serializers import (
     GroupRefField,
     RefField,
     StrictInputMixin,
+    TextBooleanField,
     UserRefField,
     UserRefSerializer,
 )
+from tickets.filters import in_utc
 from tickets.models import Category, Channel, Priority
 
 
@@ -69,13 +71,14 @@ class InstantField(serializers.Field):
             self.fail("invalid")
         if timezone.is_naive(moment):
             self.fail("naive")
-        return moment
+        return _storable(moment)
 
     def to_representation(self, value):
         return utc_iso(value)
 
 
-@extend_schema_field({"oneOf": [{"type": "string", "example": "PT4H"}, {"type": "number", "example": 14400}]})
+@extend_schema_field({"oneOf": [{"type": "string", "example": "PT4H"},
+                                 {"type": "number", "minimum": 0, "example": 14400}]})
 class BusinessDurationField(serializers.Field):
     """ISO 8601 duration ("PT4H", "P1DT2H30M") or a number of seconds; returns seconds."""
 
@@ -129,10 +132,17 @@ class ReportBoundField(serializers.Field):
         if timezone.is_naive(moment):
             zone = self.context.get("time_zone")
             moment = timezone.make_aware(moment, ZoneInfo(zone) if zone else timezone.get_current_timezone())
-        return moment
+        return _storable(moment)
 
     def to_representation(self, value):
         return utc_iso(value)
+
+
+def _storable(moment: datetime) -> datetime:
+    try:
+        return in_utc(moment)
+    except ValueError as exc:
+        raise serializers.ValidationError(str(exc), code="out_of_range") from None
 
 
 def utc_iso(moment: datetime) -> str:
@@ -405,13 +415,15 @@ class ClockSerializer(serializers.ModelSerializer):
 
 
 class ComplianceQuerySerializer(StrictInputMixin, serializers.Serializer):
+    json_types = False  # a query string: every value is text, parsed by its field
+
     start = ReportBoundField(help_text="Inclusive; a date means midnight in your time zone.")
     end = ReportBoundField(help_text="Exclusive.")
     group_by = serializers.ChoiceField(choices=metrics.GROUPINGS, default="policy")
     period = serializers.ChoiceField(choices=tuple(metrics.PERIODS), default="month",
                                      help_text="With group_by=period.")
     ticket_type = serializers.CharField(required=False, allow_blank=True, default="")
-    include_running = serializers.BooleanField(default=False,
+    include_running = TextBooleanField(default=False,
                                                help_text="Count running clocks already breached as breached.")
 
 

@@ -120,11 +120,25 @@ class TicketApiBattery:
         assert response.status_code == 412
         assert self.snapshot(ticket) == before
 
-    def test_malformed_if_match_is_400(self, agent_api, agent, requester):
+    def test_malformed_if_match_is_412_and_changes_nothing(self, agent_api, agent, requester):
+        # RFC 9110 13.1.1: a condition that names no current entity tag is false: 412, not 400.
         ticket = self.create_ticket(by=agent, requester=requester)
-        response = agent_api.patch(self.url(ticket), self.update_payload, HTTP_IF_MATCH="W/xyz, 12")
-        assert response.status_code == 400
-        assert "If-Match" in error_of(response)["fields"]
+        before = self.snapshot(ticket)
+        for header in ("W/xyz, 12", '"3', "", "yesterday"):
+            response = agent_api.patch(self.url(ticket), self.update_payload, HTTP_IF_MATCH=header)
+            assert response.status_code == 412, header
+            body = error_of(response)
+            assert body["code"] == "invalid_precondition" and "If-Match" in body["fields"], header
+        assert self.snapshot(ticket) == before
+
+    def test_if_match_list_matches_any_strong_etag(self, agent_api, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        weak_only = agent_api.patch(self.url(ticket), self.update_payload, HTTP_IF_MATCH=f"W/{ticket.etag}")
+        assert weak_only.status_code == 412 and error_of(weak_only)["code"] == "stale_version"
+        listed = f'"{ticket.version + 5}", W/"x", {ticket.etag}'
+        response = agent_api.patch(self.url(ticket), self.update_payload, HTTP_IF_MATCH=listed)
+        assert response.status_code == 200, response.json()
+        assert response.json()["version"] == ticket.version + 1
 
     def test_update_refuses_unknown_and_read_only_fields(self, agent_api, agent, requester):
         ticket = self.create_ticket(by=agent, requester=requester)

@@ -35,6 +35,7 @@ def test_suspended_tenant_api_answers_json_403(make_client, suspended, agent):
         assert response.json() == {
             "detail": "The service desk for Alpha Ltd is suspended. Contact your service provider.",
             "code": "tenant_suspended",
+            "fields": {},
         }
 
 

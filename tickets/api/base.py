@@ -17,13 +17,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from tickets import queries as ticket_queries
 from tickets import services as ticket_services
 from tickets.api.errors import ErrorSerializer
 from tickets.api.pagination import TicketCursorPagination, TimelineCursorPagination
-from tickets.api.preconditions import IF_MATCH_PARAMETER, check_version, expected_version
+from tickets.api.preconditions import IF_MATCH_PARAMETER, expected_version
 from tickets.api.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -32,6 +33,7 @@ from tickets.api.serializers import (
     caller_role,
     transition_input_serializer,
 )
+from tickets.api.views import ApiViewMixin
 from tickets.attachments import can_download
 from tickets.exceptions import NotPermitted
 from tickets.workflow import AGENT
@@ -47,7 +49,7 @@ ETAG_HEADER = OpenApiParameter(
 )
 
 
-class TicketViewSet(viewsets.GenericViewSet):
+class TicketViewSet(ApiViewMixin, viewsets.GenericViewSet):
     """Subclasses set the class attributes below and override the ``*_ticket`` hooks."""
 
     model = None  # a tickets.models.Ticket subclass with a workflow
@@ -154,14 +156,14 @@ class TicketViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         ticket = self.create_ticket(serializer.validated_data)
         response = self.ticket_response(self.detail_queryset().get(pk=ticket.pk), status.HTTP_201_CREATED)
-        response["Location"] = response.data["url"]
+        # ``url`` is a DRF Hyperlink, a str subclass that strict WSGI servers refuse as a header value.
+        response["Location"] = str(response.data["url"])
         return response
 
     def partial_update(self, request, number=None):
         self.require_agent("Only agents can edit ticket fields.")
         ticket = self.get_ticket()
-        version = expected_version(request)
-        check_version(ticket, version)
+        version = expected_version(request, ticket)
         serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         ticket = self.update_ticket(ticket, changes=dict(serializer.validated_data), expected_version=version)
@@ -169,8 +171,7 @@ class TicketViewSet(viewsets.GenericViewSet):
 
     def take_action(self, request, transition):
         ticket = self.get_ticket()
-        version = expected_version(request)
-        check_version(ticket, version)
+        version = expected_version(request, ticket)
         role = ticket_services.role_for(request.user, ticket)
         if role not in transition.roles:
             raise NotPermitted(f"You are not allowed to {transition.label.lower()} this ticket.")
@@ -230,7 +231,9 @@ class TicketViewSet(viewsets.GenericViewSet):
         parameters=[NUMBER_PARAMETER],
         responses={200: AttachmentSerializer(many=True), 404: ERROR},
     )
-    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None, filter_backends=[])
+    # The upload below shares this route, and so its parser: files come as multipart/form-data.
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None, filter_backends=[],
+            parser_classes=[MultiPartParser])
     def attachments(self, request, number=None):
         ticket = self.get_ticket()
         attachments = ticket_queries.attachments(ticket, public_only=caller_role(request.user) != AGENT)

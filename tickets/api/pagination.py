@@ -24,6 +24,13 @@ class TicketCursorPagination(CursorPagination):
             raise ValidationError({self.page_size_query_param: [f"Must be a whole number from 1 to {self.max_page_size}."]})
         return size
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size, default=self.page_size)
+        return parameters
+
 
 class TimelineCursorPagination(TicketCursorPagination):
     """Oldest first, as a conversation reads."""

@@ -106,7 +106,7 @@ class DatabaseSaturationMiddleware:
         from django.db import OperationalError, connection
         from psycopg_pool import PoolTimeout
 
-        if connection.settings_dict.get("OPTIONS", {}).get("pool"):
+        if settings.DB_POOL:
             try:
                 connection.ensure_connection()
             except OperationalError as exc:

@@ -1,6 +1,7 @@
 """The login limiter (accounts.ratelimit) on the real Redis cache: counted before the check, atomic, per tenant."""
 
 import threading
+import time
 from contextlib import nullcontext
 from concurrent.futures import ThreadPoolExecutor
 
@@ -31,13 +32,15 @@ def redis_ttl(key_suffix: str) -> int:
 
 @pytest.fixture
 def password_checks(monkeypatch):
-    """Counts the password checks the limiter lets through (thread-safe); every one fails."""
+    """Counts the password checks the limiter lets through (thread-safe); every one fails, after a
+    pause like a real password hash's, the window in which a read-then-count limiter lets guesses by."""
     checked = []
     lock = threading.Lock()
 
     def check(request, username, password):
         with lock:
             checked.append(username)
+        time.sleep(0.02)
         return None
 
     monkeypatch.setattr(ratelimit, "check_password", check)

@@ -38,3 +38,9 @@ def test_absolute_url_puts_a_host_on_the_site_urls_scheme_and_port(settings, sit
     settings.SITE_URL = site_url
     assert absolute_url("acme.localhost", "/desk/") == expected
     assert absolute_url() == site_url + "/"
+
+
+def test_seed_demo_prints_the_tenant_links_on_the_site_url(live_database):
+    out = live_database.manage("seed_demo", SITE_URL="http://localhost:8123")  # idempotent: nothing new is made
+    assert "tenant acme: http://acme.localhost:8123/" in out
+    assert "tenant globex: http://globex.localhost:8123/" in out

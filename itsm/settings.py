@@ -1,6 +1,6 @@
 """Settings, read once from the environment (12-factor).
 
-Variables: DATABASE_URL, REDIS_URL, SECRET_KEY, BASE_DOMAIN, EMAIL_URL, DEBUG,
+Variables: DATABASE_URL, REDIS_URL, SECRET_KEY, BASE_DOMAIN, SITE_URL, EMAIL_URL, DEBUG,
 DEFAULT_FROM_EMAIL, MEDIA_ROOT, LOG_LEVEL. Unset DATABASE_URL / REDIS_URL fall
 back to the embedded servers started by ``itsm.devservices``.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from itsm import devservices
-from itsm.env import env_bool, env_list, parse_email_url
+from itsm.env import env_bool, env_list, parse_email_url, site_url_setting
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,6 +37,9 @@ if not SECRET_KEY:
 BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "localhost")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}", "testserver", ".testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
+# Where people reach the MSP console: the scheme and port of every absolute link (mail, console),
+# e.g. http://localhost:8000 in development; tenant links use <slug>.<BASE_DOMAIN> on it.
+SITE_URL = site_url_setting(os.environ.get("SITE_URL", ""), base_domain=BASE_DOMAIN, debug=DEBUG)
 
 SHARED_APPS = [
     "django_tenants",

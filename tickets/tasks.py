@@ -7,6 +7,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 
+from tenants.services import absolute_url
 from tickets.models import NotificationDelivery, TimelineEntry
 
 logger = logging.getLogger(__name__)
@@ -93,5 +94,4 @@ def _ticket_url(ticket, recipient, tenant) -> str:
         path = reverse(view, urlconf=settings.ROOT_URLCONF, kwargs={"number": ticket.number})
     except NoReverseMatch:  # a ticket type without pages of its own yet
         return ""
-    local = domain.endswith("localhost")
-    return f"{'http' if local else 'https'}://{domain}{':8000' if local else ''}{path}"
+    return absolute_url(domain, path)

@@ -32,8 +32,8 @@ demo: migrate
 	$(PY) manage.py seed_demo
 
 # Links in notification mail point here (the web process listens on port 8000).
-export SITE_URL ?= http://localhost:8000
-SUPERVISE = PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/supervisord -c supervisord.conf
+SITE_URL ?= http://localhost:8000
+SUPERVISE = SITE_URL=$(SITE_URL) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/supervisord -c supervisord.conf
 
 define BANNER
 	@echo ""

@@ -15,7 +15,10 @@ spans tenants: each one locks ~90 tables and indexes, and PostgreSQL's lock tabl
 
 Lock order, to never deadlock with ticket writes (ticket -> clock -> due row): the tick
 already holds due rows, so it takes clocks and tickets with SKIP LOCKED (a ticket being
-edited is looked at again a few seconds later) and never waits.
+edited is looked at again a few seconds later) and never waits. Escalations that change a
+ticket (raise priority, reassign) call the ticket services, whose SLA listener re-targets all
+the ticket's clocks; so before acting the tick also takes those clocks and their due rows with
+SKIP LOCKED, and the services then only re-lock rows the tick already holds.
 """
 
 from __future__ import annotations

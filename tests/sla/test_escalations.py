@@ -343,3 +343,17 @@ def test_a_failing_listener_rolls_the_firing_back_and_the_next_tick_retries(tena
     tick(tenant, local(2026, 11, 30, 13, 5))
     assert Incident.objects.get(pk=incident.pk).priority == 4
     assert len(escalation_notes(incident)) == 1
+
+
+def test_the_openapi_schema_documents_the_kept_breach(tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    call_command("spectacular", "--format", "openapi-json", "--file", str(tmp_path / "schema.json"))
+    clock_schema = json.loads((tmp_path / "schema.json").read_text())["components"]["schemas"]["Clock"]
+    properties = clock_schema["properties"]
+    assert "never cleared" in properties["first_breached_at"]["description"]
+    assert properties["breached_earlier"]["type"] == "boolean" and "re-target" in properties["breached_earlier"]["description"]
+    assert "at some point was" in properties["breached"]["description"]
+    assert "A breach is never erased" in clock_schema["description"]

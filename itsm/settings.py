@@ -88,6 +88,8 @@ MIDDLEWARE = [
     # Outside everything that may answer early (unknown host, suspended tenant, CSRF failure).
     "itsm.middleware.ContentSecurityPolicyMiddleware",
     "itsm.middleware.HealthCheckMiddleware",
+    # Before the tenant lookup, the first thing that needs a database connection.
+    "itsm.middleware.DatabaseSaturationMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "tenants.middleware.TenantStatusMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -159,6 +161,16 @@ CACHES = {
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task taken by a worker that then dies (kill -9, OOM, power) stays "unacknowledged" in Redis until
+# this many seconds pass, then any live worker puts it back on the queue. Kombu's default is an hour;
+# ours is short so a killed worker's tasks run again within a minute. Every task is idempotent and
+# far shorter than this (a task still running past it would be delivered a second time).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "30")),
+    # Sweep for abandoned tasks every few seconds instead of every 100 s (interval x throttle).
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 1,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -119,6 +119,19 @@ def test_raising_a_p1_changes_nothing_and_says_so(tenant, agent, office, make_po
     assert Incident.objects.get(pk=incident.pk).version == 1
 
 
+def test_only_the_system_actor_sets_priority_directly(tenant, agent):
+    from tickets.exceptions import ValidationFailed
+
+    incident = make_incident(by=agent)
+    with pytest.raises(ValidationFailed) as refused:
+        update_incident(incident, by=agent, changes={"priority": 1})
+    assert list(refused.value.fields) == ["priority"]
+    assert Incident.objects.get(pk=incident.pk).priority == 5
+    raised = update_incident(incident, by=SystemActor("test"), changes={"priority": 2}, expected_version=1)
+    assert (raised.priority, raised.version) == (2, 2)
+    assert field_changes(incident)[0].data["source"] == "test"
+
+
 # -- (2) a breach is kept -------------------------------------------------------------------------
 
 @pytest.fixture

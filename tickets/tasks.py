@@ -1,4 +1,5 @@
 import logging
+from email.utils import parseaddr
 
 from celery import shared_task
 from django.apps import apps
@@ -58,8 +59,15 @@ def send_ticket_notification(self, model_label, ticket_id, kind, *, actor_id=Non
     task_id = self.request.id or ""
     if not task_id:  # called directly, not through Celery: nothing can redeliver it
         message.send()
-    elif not _send_once(message, task_id=task_id, model_label=model_label, ticket_id=ticket.pk, kind=kind,
-                        recipient=recipient.email):
+        logger.info("notification sent", extra={"ticket": ticket.number, "kind": kind, "to": recipient.email})
+        return
+    # One Message-ID per task: if a worker dies after the mail server accepted the message but before
+    # the delivery row committed, the redelivered task sends the same message again, and mail servers
+    # and clients recognise the copy by its Message-ID.
+    domain = parseaddr(from_email)[1].rpartition("@")[2] or "localhost"
+    message.extra_headers["Message-ID"] = f"<notification.{task_id}@{domain}>"
+    if not _send_once(message, task_id=task_id, model_label=model_label, ticket_id=ticket.pk, kind=kind,
+                      recipient=recipient.email):
         logger.info("notification already sent", extra={"ticket": ticket.number, "kind": kind, "to": recipient.email})
         return
     logger.info("notification sent", extra={"ticket": ticket.number, "kind": kind, "to": recipient.email})

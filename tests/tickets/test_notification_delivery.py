@@ -20,6 +20,9 @@ def test_a_redelivered_task_sends_nothing_the_second_time(tenant, requester, mai
     _run(incident, "task-1")
     assert [m.subject for m in mailoutbox] == [f"[{incident.number}] We have received your request: "
                                                "Redelivered mail probe"]
+    # A copy sent again after a crash (between the mail server's accept and the commit) is the same message.
+    sender_domain = mailoutbox[0].from_email.rpartition("@")[2]
+    assert mailoutbox[0].extra_headers["Message-ID"] == f"<notification.task-1@{sender_domain}>"
     delivery = NotificationDelivery.objects.get(task_id="task-1")
     assert (delivery.ticket_type, delivery.ticket_id, delivery.kind, delivery.recipient) == (
         "incidents.incident", incident.pk, "created", requester.email)

@@ -99,3 +99,13 @@ EXE = (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8" + b"\x0
 def upload(name: str, content: bytes) -> SimpleUploadedFile:
     # The browser's declared type is deliberately wrong: it must play no part.
     return SimpleUploadedFile(name, content, content_type="image/png")
+
+
+def assert_served_as_download(response, *, name: str, content: bytes, content_type: str) -> None:
+    """What every attachment download must be, desk or API: the sniffed type, never rendered, the same bytes."""
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert b"".join(response.streaming_content) == content

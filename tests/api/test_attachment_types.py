@@ -42,12 +42,7 @@ def test_download_carries_the_sniffed_type_and_is_never_rendered(tenant, agent, 
                        format="multipart").json()
     assert created["content_type"] == served_type
     response = api.get(created["download_url"])
-    assert response.status_code == 200
-    assert response["Content-Type"] == served_type
-    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert "sandbox" in response["Content-Security-Policy"]
-    assert b"".join(response.streaming_content) == content
+    files.assert_served_as_download(response, name=name, content=content, content_type=served_type)
 
 
 def test_other_tenant_cannot_download_by_number_and_id(tenant, other_tenant, in_other_tenant, agent, incident):
@@ -66,3 +61,26 @@ def test_other_tenant_cannot_download_by_number_and_id(tenant, other_tenant, in_
     for response in (on_beta, on_alpha):
         error_of(response)
         assert b"alpha secret" not in response.content
+
+
+@pytest.mark.parametrize(("name", "content", "served_type"), [
+    ("letter.docx", files.DOCX, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("big.csv", files.CSV * 40_000, "text/csv"),
+])
+def test_uploads_spooled_to_disk_are_sniffed_alike(tenant, agent, incident, settings, name, content, served_type):
+    """Above FILE_UPLOAD_MAX_MEMORY_SIZE Django hands over a temporary file instead of memory."""
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = api_client(tenant, agent).post(f"{URL}{incident.number}/attachments/",
+                                              {"file": files.upload(name, content)}, format="multipart")
+    assert response.status_code == 201, response.json()
+    assert response.json()["content_type"] == served_type
+    assert Attachment.objects.get(ticket_id=incident.pk).file.read() == content
+
+
+def test_a_disguised_upload_spooled_to_disk_is_refused(tenant, agent, incident, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = api_client(tenant, agent).post(f"{URL}{incident.number}/attachments/",
+                                              {"file": files.upload("big.csv", files.CSV * 1000 + files.EXE)},
+                                              format="multipart")
+    assert response.status_code == 400
+    assert error_of(response)["fields"]["file"] == ["The content of big.csv is unrecognised binary data, not UTF-8 CSV text."]

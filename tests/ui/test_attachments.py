@@ -72,12 +72,7 @@ def test_download_is_served_with_the_sniffed_type_and_never_rendered(agent_clien
                                                                      served_type):
     attachment = add_attachment(incident, by=agent, upload=files.upload(name, content), is_public=True)
     response = agent_client.get(f"/attachments/{attachment.pk}/")
-    assert response.status_code == 200
-    assert response["Content-Type"] == served_type
-    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert "sandbox" in response["Content-Security-Policy"]
-    assert b"".join(response.streaming_content) == content
+    files.assert_served_as_download(response, name=name, content=content, content_type=served_type)
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [

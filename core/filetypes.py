@@ -2,10 +2,12 @@
 
 Used for attachments and tenant logos, so an upload named ``report.png`` that is really HTML (or
 ``evil.svg.png`` that is an SVG) is refused wherever files come in. Binary formats are recognised by
-puremagic's signatures; ZIP containers are opened to tell Office documents (the main part named in
-``[Content_Types].xml``) from plain archives; Outlook messages are OLE files with MAPI property
-streams. Text is what decodes as UTF-8 and has no NUL byte, and it must not start like markup that a
-browser would render (the WHATWG sniffing table: ``<html``, ``<script``, ``<?xml``, ``<svg``, ...).
+puremagic's signatures (Windows programs by their ``MZ`` header); ZIP containers are opened to tell
+Office documents (the main part named in ``[Content_Types].xml``, macro-enabled ones by name) from
+plain archives; Outlook messages are OLE files with a MAPI property stream. Text is what decodes as
+UTF-8 and has no NUL byte; it is JSON when it parses as such, an email when it opens with an RFC 5322
+header block (whose body may be 8-bit in any charset). Text must not start like markup a browser
+would render (the WHATWG sniffing table: ``<html``, ``<script``, ``<!--``, ``<?xml``, ``<svg``, ...).
 Markup later in a text file (a log quoting a request) stays text: downloads are served as
 attachments with ``nosniff``, so it is never rendered.
 """

@@ -29,7 +29,7 @@ USER itsm
 VOLUME ["/app/media"]
 EXPOSE 8000
 
-# Same processes as the Procfile, with gunicorn instead of runserver:
-#   worker: celery -A itsm worker --loglevel=INFO --concurrency=2 --without-gossip --without-mingle
-#   beat:   celery -A itsm beat --loglevel=INFO --schedule=/tmp/celerybeat-schedule
-CMD ["gunicorn", "itsm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--timeout", "60"]
+# Same processes as supervisord.conf (what `make run` supervises), with production settings:
+#   worker: celery -A itsm worker --loglevel=INFO --concurrency=2 --without-gossip --without-mingle  (DB_POOL=0)
+#   beat:   celery -A itsm beat --loglevel=INFO --schedule=/tmp/celerybeat-schedule                  (DB_POOL=0)
+CMD ["gunicorn", "-c", "itsm/gunicorn.conf.py", "itsm.wsgi:application"]

@@ -14,6 +14,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):
         return [
             {"type": "apiKey", "in": "header", "name": "Authorization",
-             "description": "`Token <key>`. Create keys at POST /api/v1/tokens/ or with `manage.py api_token`."},
+             "description": "`Token <key>`. Get a first key at POST /api/v1/auth/token/ (email and password), "
+                            "more at POST /api/v1/tokens/, or with `manage.py api_token`."},
             {"type": "http", "scheme": "bearer", "description": "The same key as a bearer token."},
         ]

@@ -28,3 +28,13 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
     class Meta(ApiTokenSerializer.Meta):
         fields = (*ApiTokenSerializer.Meta.fields, "key")
         read_only_fields = fields
+
+
+class TokenLoginSerializer(StrictInputMixin, serializers.Serializer):
+    """Email and password of a user of this tenant, exchanged for a new token."""
+
+    email = serializers.CharField(max_length=254, help_text="The user's email address (case-insensitive).")
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, write_only=True,
+                                     style={"input_type": "password"})
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True,
+                                 help_text="What the token is for, e.g. 'Monitoring integration'.")

@@ -14,8 +14,9 @@ class RateLimitedLoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "That email address and password do not match an account here.",
-        "rate_limited": "Too many attempts, try again in %(minutes)s minutes.",
+        "rate_limited": "Too many attempts, try again in %(wait)s.",
     }
+    retry_after = 0  # seconds, when the last clean() was refused by the rate limit
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
@@ -26,17 +27,18 @@ class RateLimitedLoginForm(AuthenticationForm):
     def clean(self):
         email = (self.cleaned_data.get("username") or "").strip().lower()
         self.cleaned_data["username"] = email
-        wait = ratelimit.retry_after_seconds(self.request, email)
-        if wait:
-            raise ValidationError(self.error_messages["rate_limited"], code="rate_limited",
-                                  params={"minutes": ratelimit.retry_after_minutes(wait)})
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            ratelimit.register_failure(self.request, email)
-            raise
-        ratelimit.reset_email(self.request, email)
-        return cleaned
+        password = self.cleaned_data.get("password")
+        if email and password:
+            try:
+                self.user_cache = ratelimit.authenticate(self.request, email, password)
+            except ratelimit.RateLimited as limited:
+                self.retry_after = limited.wait
+                raise ValidationError(self.error_messages["rate_limited"], code="rate_limited",
+                                      params={"wait": limited.wait_text}) from None
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
 class TimeZoneForm(forms.Form):

@@ -29,6 +29,14 @@ class LoginView(auth_views.LoginView):
             return target
         return "/"
 
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.retry_after:
+            # The same refusal as the API's: a status and a header that tools and proxies understand.
+            response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
+        return response
+
 
 class LogoutView(auth_views.LogoutView):
     http_method_names = ["post", "options"]
@@ -65,17 +73,23 @@ def profile(request):
                   status=400 if form.errors else 200)
 
 
+# The new key waits in the session between the POST and its redirect, and is shown once.
+NEW_KEY_SESSION_KEY = "accounts:new_api_key"
+
+
 @tenant_only
 @login_required
 def api_tokens(request):
-    new_key = None
     if request.method == "POST":
         form = ApiTokenForm(request.POST)
         if form.is_valid():
-            token, new_key = services.create_api_token(user=request.user, name=form.cleaned_data["name"])
-            form = ApiTokenForm()
+            _, key = services.create_api_token(user=request.user, name=form.cleaned_data["name"])
+            request.session[NEW_KEY_SESSION_KEY] = key
+            # Post/redirect/get: reloading the page shows the tokens, it does not create another.
+            return redirect("api_tokens")
     else:
         form = ApiTokenForm()
+    new_key = request.session.pop(NEW_KEY_SESSION_KEY, None) if request.method == "GET" else None
     tokens = ApiToken.objects.filter(user=request.user).order_by("revoked_at", "-created_at")
     response = render(request, "accounts/api_tokens.html",
                       {"form": form, "tokens": tokens, "new_key": new_key, "layout": _layout(request.user)},

@@ -365,7 +365,7 @@ def make_due(placements: dict[str, list[int]]) -> dict:
             for schema, ids in chunk:
                 cursor.execute(
                     f"UPDATE {schema}.sla_clock c SET started_at = %s, target_seconds = v.target, deadline = v.deadline, "
-                    f"next_check_at = v.next_check, paused_seconds = 0, pauses = '[]', breached_at = NULL, "
+                    f"next_check_at = v.next_check, paused_seconds = 0, pauses = '[]', breached_at = NULL, first_breached_at = NULL, "
                     f"state = 'running' FROM (VALUES {rows}) AS v (calendar_id, target, deadline, next_check) "
                     f"WHERE c.calendar_id = v.calendar_id AND c.id = ANY(%s)", [started, *params, ids])
                 cursor.execute(
@@ -404,7 +404,7 @@ def reset_due(*, vacuum: bool = True) -> int:
                                f"(SELECT ticket_id FROM {schema}.sla_clock WHERE id = ANY(%s))", [ids])
                 cursor.execute(f"UPDATE {schema}.sla_clock c SET started_at = o.started_at, "
                                f"target_seconds = o.target_seconds, deadline = o.deadline, next_check_at = o.next_check_at, "
-                               f"paused_seconds = 0, pauses = '[]', breached_at = NULL, state = 'running' "
+                               f"paused_seconds = 0, pauses = '[]', breached_at = NULL, first_breached_at = NULL, state = 'running' "
                                f"FROM {ORIGINALS} o WHERE o.id = c.id AND c.id = ANY(%s)", [ids])
     if placements:
         with transaction.atomic(), connection.cursor() as cursor:

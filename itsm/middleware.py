@@ -8,6 +8,7 @@ from django.conf import settings
 from itsm.logging import log_context
 
 request_logger = logging.getLogger("itsm.request")
+logger = logging.getLogger(__name__)
 
 # A caller-supplied request id is kept only if it is short and harmless in a log line.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -85,3 +86,47 @@ class HealthCheckMiddleware:
 
             return healthz(request)
         return self.get_response(request)
+
+
+class DatabaseSaturationMiddleware:
+    """Answer 503 with Retry-After when no pooled database connection frees up in time.
+
+    Every request needs the database (the tenant comes from the host), so the connection is
+    taken here, before anything else can turn a pool timeout into a 500 (or, with DEBUG on,
+    a traceback page). A database that is down is not this middleware's business: /healthz
+    reports it, and other requests fail as they would without a pool.
+    """
+
+    RETRY_AFTER_SECONDS = 5
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.db import OperationalError, connection
+        from psycopg_pool import PoolTimeout
+
+        if settings.DB_POOL:
+            try:
+                connection.ensure_connection()
+            except OperationalError as exc:
+                if not isinstance(exc.__cause__, PoolTimeout):
+                    raise
+                logger.warning("database pool exhausted", extra={"path": request.path})
+                return _service_unavailable(request, self.RETRY_AFTER_SECONDS)
+        return self.get_response(request)
+
+
+def _service_unavailable(request, retry_after: int):
+    message = "The service is busy right now. Please try again in a few seconds."
+    if request.path_info.startswith("/api/"):
+        from django.http import JsonResponse
+
+        response = JsonResponse({"detail": message, "code": "service_unavailable", "fields": {}}, status=503)
+    else:
+        from django.http import HttpResponse
+
+        response = HttpResponse(f"<!doctype html><title>Busy</title><h1>Busy</h1><p>{message}</p>",
+                                status=503, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = str(retry_after)
+    return response

@@ -1,6 +1,6 @@
 """Settings, read once from the environment (12-factor).
 
-Variables: DATABASE_URL, REDIS_URL, SECRET_KEY, BASE_DOMAIN, EMAIL_URL, DEBUG,
+Variables: DATABASE_URL, REDIS_URL, SECRET_KEY, BASE_DOMAIN, SITE_URL, EMAIL_URL, DEBUG,
 DEFAULT_FROM_EMAIL, MEDIA_ROOT, LOG_LEVEL. Unset DATABASE_URL / REDIS_URL fall
 back to the embedded servers started by ``itsm.devservices``.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from itsm import devservices
-from itsm.env import env_bool, env_list, parse_email_url
+from itsm.env import env_bool, env_list, parse_email_url, site_url_setting
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,6 +37,9 @@ if not SECRET_KEY:
 BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "localhost")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}", "testserver", ".testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
+# Where people reach the MSP console: the scheme and port of every absolute link (mail, console),
+# e.g. http://localhost:8000 in development; tenant links use <slug>.<BASE_DOMAIN> on it.
+SITE_URL = site_url_setting(os.environ.get("SITE_URL", ""), base_domain=BASE_DOMAIN, debug=DEBUG)
 
 SHARED_APPS = [
     "django_tenants",
@@ -88,6 +91,8 @@ MIDDLEWARE = [
     # Outside everything that may answer early (unknown host, suspended tenant, CSRF failure).
     "itsm.middleware.ContentSecurityPolicyMiddleware",
     "itsm.middleware.HealthCheckMiddleware",
+    # Before the tenant lookup, the first thing that needs a database connection.
+    "itsm.middleware.DatabaseSaturationMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "tenants.middleware.TenantStatusMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -159,6 +164,16 @@ CACHES = {
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task taken by a worker that then dies (kill -9, OOM, power) stays "unacknowledged" in Redis until
+# this many seconds pass, then any live worker puts it back on the queue. Kombu's default is an hour;
+# ours is short so a killed worker's tasks run again within a minute. Every task is idempotent and
+# far shorter than this (a task still running past it would be delivered a second time).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "30")),
+    # Sweep for abandoned tasks every few seconds instead of every 100 s (interval x throttle).
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 1,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

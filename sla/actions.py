@@ -7,19 +7,25 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from functools import partial
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 from sla.due.models import PendingMail
 from sla.models import Clock, EscalationRule, Firing
-from tickets import events
+from tickets import services as ticket_services
+from tickets.exceptions import ValidationFailed
 from tickets.models import TimelineEntry
-from tickets.services import record
+from tickets.services import SystemActor, record
 
 logger = logging.getLogger(__name__)
 Action = EscalationRule.Action
 NOTIFY = {Action.NOTIFY_ASSIGNEE, Action.NOTIFY_GROUP, Action.NOTIFY_MANAGER}
+# Actions whose ticket change the SLA listener carries to every clock of the ticket (re-target, group copy).
+WRITES_CLOCKS = {Action.REASSIGN, Action.RAISE_PRIORITY}
+# Who escalations act as: their timeline entries read "System" and carry source "sla".
+SYSTEM = SystemActor("sla")
 
 
 def recipients(action: str, ticket) -> list:
@@ -64,43 +70,60 @@ def describe(clock: Clock, percent: int) -> str:
     return f"SLA {what} target breached" if percent >= 100 else f"SLA warning: {percent}% of the {what} target used"
 
 
-def perform(rule: EscalationRule, firing: Firing, clock: Clock, ticket) -> bool:
-    """Carry out the rule on the ticket and write it on the timeline; True when someone is to be mailed."""
-    changed: list[str] = []
+class Performed(NamedTuple):
+    ticket: object  # the ticket as the action left it (a fresh copy when a ticket service changed it)
+    notify: bool  # someone is to be mailed
+    changed: bool  # the ticket's fields changed, so its clocks may have been re-targeted
+
+
+def perform(rule: EscalationRule, firing: Firing, clock: Clock, ticket) -> Performed:
+    """Carry out the rule on the ticket and write it on the timeline.
+
+    Ticket changes go through ``tickets.services`` as the system actor, like anyone's: a
+    timeline entry, the events (the SLA listener re-targets the clocks of a raised priority)
+    and the version, in this transaction. A refusal on the merits (an assignee no longer in the
+    group) is written on the timeline as the outcome; anything else (a stale version, a failing
+    listener) propagates, so the tick rolls the firing back and tries again later.
+    """
     people = []
+    updated = ticket
     if rule.action in NOTIFY:
         people = recipients(rule.action, ticket)
         done = f"notified {', '.join(str(p) for p in people)}" if people else "nobody to notify"
     elif rule.action == Action.REASSIGN:
-        old = (str(ticket.assignment_group or "—"), str(ticket.assignee or "—"))
-        ticket.assignment_group, ticket.assignee = rule.group, rule.assignee
-        changed = ["assignment_group", "assignee"]
-        done = f"reassigned from {old[0]} / {old[1]} to {rule.group}{f' / {rule.assignee}' if rule.assignee else ''}"
+        old = f"{ticket.assignment_group or '—'} / {ticket.assignee or '—'}"
+        new = f"{rule.group}{f' / {rule.assignee}' if rule.assignee else ''}"
+        updated, refused = _update(ticket, {"assignment_group": rule.group, "assignee": rule.assignee})
+        done = f"not reassigned to {new}: {refused}" if refused else f"reassigned from {old} to {new}"
     elif rule.action == Action.RAISE_PRIORITY:
         if ticket.priority > 1:
             old = ticket.get_priority_display()
-            ticket.priority -= 1
-            changed = ["priority"]
-            done = f"priority raised from {old} to {ticket.get_priority_display()}"
+            updated, refused = _update(ticket, {"priority": ticket.priority - 1})
+            done = (f"priority not raised: {refused}" if refused
+                    else f"priority raised from {old} to {updated.get_priority_display()}")
         else:
             done = "priority already at its highest"
     elif rule.action == Action.ADD_WATCHERS:
         users = [u for u in rule.users.all() if u.is_active]
-        ticket.watchers.add(*users)
+        if users:
+            updated = ticket_services.set_watchers(ticket, by=SYSTEM, watchers={*ticket.watchers.all(), *users})
         done = f"added watchers {', '.join(str(u) for u in users)}" if users else "no active watchers to add"
     else:  # a choice added without an implementation
         raise ValueError(f"Unknown escalation action {rule.action!r}")
-    if changed:
-        ticket.version += 1
-        ticket.save(update_fields=[*changed, "version", "updated_at"])
-    record(ticket, kind=TimelineEntry.Kind.SYSTEM, body=f"{describe(clock, firing.threshold)}: {done}.",
+    record(updated, kind=TimelineEntry.Kind.SYSTEM, body=f"{describe(clock, firing.threshold)}: {done}.",
            data={"sla": {"event": "escalation", "metric": clock.metric, "threshold": firing.threshold,
                          "action": rule.action, "firing_id": firing.pk}})
-    if changed:
-        events.publish(events.TicketEvent(events.UPDATED, ticket, None, {"fields": changed, "source": "sla"}))
-        if "assignee" in changed and ticket.assignee_id:
-            events.publish(events.TicketEvent(events.ASSIGNED, ticket, None, {"source": "sla"}))
     logger.info("sla escalation fired", extra={"tenant": connection.schema_name, "ticket": ticket.number,
                                                "metric": clock.metric, "threshold": firing.threshold,
                                                "action": rule.action, "result": done})
-    return bool(people)
+    return Performed(updated, bool(people), updated.version != ticket.version)
+
+
+def _update(ticket, changes: dict):
+    """``update_ticket`` as the system actor on the version the tick locked; (ticket, refusal text or "")."""
+    try:
+        return ticket_services.update_ticket(ticket, by=SYSTEM, changes=changes, expected_version=ticket.version), ""
+    except ValidationFailed as exc:
+        logger.warning("sla escalation refused", extra={"tenant": connection.schema_name, "ticket": ticket.number,
+                                                        "fields": exc.fields})
+        return ticket, "; ".join(message for messages in exc.fields.values() for message in messages) or exc.message

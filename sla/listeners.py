@@ -7,7 +7,8 @@
   clock; a requester's reply after that starts the next-reply clock;
 - updated: priority or matching fields re-target the clocks; a new group is copied for reports.
 
-Escalation actions made by the scanner itself (``data["source"] == "sla"``) do not re-target clocks.
+Escalations change tickets through the same services (as ``tickets.services.SystemActor``), so a
+priority they raise re-targets the clocks like anyone's.
 """
 
 from django.utils import timezone
@@ -64,5 +65,5 @@ def on_updated(event):
     fields = set(event.data.get("fields", ()))
     if "assignment_group" in fields:
         services.set_group(event.ticket)
-    if fields & RETARGET_FIELDS and event.data.get("source") != "sla":
+    if fields & RETARGET_FIELDS:
         services.recompute(event.ticket)

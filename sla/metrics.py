@@ -1,7 +1,9 @@
 """SLA compliance: the share of targets met, per policy, group, priority, metric or period.
 
 Counted over clocks that stopped met or breached within ``[start, end)``; cancelled
-clocks measure nothing and are left out. With ``include_running`` a clock that is
+clocks measure nothing and are left out. A clock that breached and then met a later,
+re-targeted deadline (a priority change after the breach) counts as breached: a breach
+is never undone (``Clock.first_breached_at``). With ``include_running`` a clock that is
 still running (or paused) but already breached within the range counts as breached
 now, rather than only when its ticket is finally resolved.
 
@@ -73,7 +75,8 @@ def compliance(*, start: datetime, end: datetime, group_by: str = "policy", peri
     scope = Q(state=stopped, outcome__in=[Clock.Outcome.MET, Clock.Outcome.BREACHED],
               stopped_at__gte=start, stopped_at__lt=end)
     if include_running:
-        scope |= Q(state__in=[Clock.State.RUNNING, Clock.State.PAUSED], breached_at__gte=start, breached_at__lt=end)
+        scope |= Q(state__in=[Clock.State.RUNNING, Clock.State.PAUSED], first_breached_at__gte=start,
+                   first_breached_at__lt=end)
     clocks = Clock.objects.filter(scope)
     if ticket_type:
         clocks = clocks.filter(ticket_type=ticket_type)
@@ -81,14 +84,15 @@ def compliance(*, start: datetime, end: datetime, group_by: str = "policy", peri
     if group_by == "period":
         zone = ZoneInfo(time_zone) if time_zone else timezone.get_current_timezone()
         # A running clock has no stop: it counts in the period of its breach.
-        clocks = clocks.annotate(bucket=PERIODS[period](Coalesce("stopped_at", "breached_at"), tzinfo=zone))
+        clocks = clocks.annotate(bucket=PERIODS[period](Coalesce("stopped_at", "first_breached_at"), tzinfo=zone))
         key_column, label_column = "bucket", None
     else:
         key_column, label_column = _COLUMNS[group_by]
     columns = [key_column] + ([label_column] if label_column else [])
     rows = (clocks.values(*columns)
-            .annotate(met=Count("id", filter=Q(state=stopped, outcome=Clock.Outcome.MET)),
-                      breached=Count("id", filter=Q(outcome=Clock.Outcome.BREACHED) | ~Q(state=stopped)),
+            .annotate(met=Count("id", filter=Q(state=stopped, outcome=Clock.Outcome.MET, first_breached_at__isnull=True)),
+                      breached=Count("id", filter=Q(outcome=Clock.Outcome.BREACHED) | ~Q(state=stopped)
+                                     | Q(first_breached_at__isnull=False)),
                       total=Count("id"))
             .order_by(F(key_column).asc(nulls_last=True)))
 

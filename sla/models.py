@@ -213,7 +213,11 @@ class Clock(models.Model):
     pauses = models.JSONField(default=list, blank=True)
     paused_seconds = models.FloatField(default=0)  # business seconds in closed pauses (cache of ``pauses``)
     deadline = models.DateTimeField()
+    # When the current deadline passed; cleared when a re-target moves the deadline back into the future.
     breached_at = models.DateTimeField(null=True, blank=True)
+    # When the clock first ran past a deadline it had. Never cleared: a later re-target that moves the
+    # deadline out does not undo a breach (compliance, badges and the API report it).
+    first_breached_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, default=Outcome.NONE)
     # The next moment a threshold or the breach is due; null while paused or stopped.
@@ -232,6 +236,11 @@ class Clock(models.Model):
 
     def __str__(self):
         return f"{self.get_metric_display()} clock on {self.ticket_type}:{self.ticket_id}"
+
+    @property
+    def breached_earlier(self) -> bool:
+        """Breached a deadline that a later re-target moved out; the current deadline was kept (so far)."""
+        return self.first_breached_at is not None and self.breached_at is None and self.outcome != self.Outcome.BREACHED
 
     @property
     def open_pause_since(self):

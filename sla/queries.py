@@ -57,6 +57,11 @@ class ClockStatus:
     def label(self) -> str:
         return self.clock.get_metric_display()
 
+    @property
+    def breached_earlier(self) -> bool:
+        """Within its current deadline, but that deadline was moved out after an earlier one was breached."""
+        return self.clock.breached_earlier and self.remaining_seconds >= 0
+
 
 def status_of(clock: Clock, *, now: datetime | None = None, warn_percent: float = 75) -> ClockStatus:
     now = now or timezone.now()
@@ -64,6 +69,8 @@ def status_of(clock: Clock, *, now: datetime | None = None, warn_percent: float 
     if clock.state == Clock.State.STOPPED:
         end = clock.stopped_at or now
         tone = clock.outcome or Clock.Outcome.MET
+        if tone == Clock.Outcome.MET and clock.first_breached_at:  # met a re-targeted deadline: still a breach
+            tone = "breached"
     else:
         end = clock.open_pause_since or now if clock.state == Clock.State.PAUSED else now
         tone = None
@@ -73,7 +80,7 @@ def status_of(clock: Clock, *, now: datetime | None = None, warn_percent: float 
         remaining = -business_time.between(schedule, clock.deadline, end)
     elapsed = 100.0 * (clock.target_seconds - remaining) / clock.target_seconds if clock.target_seconds else 100.0
     if tone is None:
-        if remaining < 0 or clock.breached_at:
+        if remaining < 0 or clock.first_breached_at:
             tone = "breached"
         elif clock.state == Clock.State.PAUSED:
             tone = "paused"

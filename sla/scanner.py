@@ -15,7 +15,10 @@ spans tenants: each one locks ~90 tables and indexes, and PostgreSQL's lock tabl
 
 Lock order, to never deadlock with ticket writes (ticket -> clock -> due row): the tick
 already holds due rows, so it takes clocks and tickets with SKIP LOCKED (a ticket being
-edited is looked at again a few seconds later) and never waits.
+edited is looked at again a few seconds later) and never waits. Escalations that change a
+ticket (raise priority, reassign) call the ticket services, whose SLA listener re-targets all
+the ticket's clocks; so before acting the tick also takes those clocks and their due rows with
+SKIP LOCKED, and the services then only re-lock rows the tick already holds.
 """
 
 from __future__ import annotations
@@ -186,8 +189,9 @@ def process_clocks(clock_ids: list[int], *, now: datetime) -> int:
         locked = (apps.get_model(label).objects.select_for_update(skip_locked=True, of=("self",)).filter(pk__in=ids)
                   .select_related("assignee", "assignment_group__manager").order_by())
         tickets.update({(label, t.pk): t for t in locked})
-    ready = [c for c in clocks if (c.ticket_type, c.ticket_id) in tickets]
-    busy |= {c.pk for c in clocks if (c.ticket_type, c.ticket_id) not in tickets}
+    unavailable = _lock_for_ticket_writes([c for c in clocks if (c.ticket_type, c.ticket_id) in tickets], schema)
+    ready = [c for c in clocks if (c.ticket_type, c.ticket_id) in tickets and (c.ticket_type, c.ticket_id) not in unavailable]
+    busy |= {c.pk for c in clocks} - {c.pk for c in ready}
     if busy:
         DueClock.objects.filter(schema_name=schema, clock_id__in=busy).update(due_at=now + BUSY_DELAY)
     if not ready:
@@ -198,37 +202,110 @@ def process_clocks(clock_ids: list[int], *, now: datetime) -> int:
         fired_by_clock[clock_id].add(rule_id)
     notify: list[int] = []
     fired = 0
+    # Tickets an escalation changed through the ticket services: their listeners may have re-targeted
+    # any of the ticket's clocks, so the copies read above are read again before they are used.
+    changed: set[tuple[str, int]] = set()
     for clock in ready:
-        ticket = tickets[(clock.ticket_type, clock.ticket_id)]
-        fired += _fire_due(clock, ticket, fired_by_clock[clock.pk], now, notify)
+        key = (clock.ticket_type, clock.ticket_id)
+        if key in changed:
+            _reload(clock, fired_by_clock[clock.pk])
+        done, ticket_changed = _fire_due(clock, tickets, fired_by_clock[clock.pk], now, notify)
+        fired += done
+        if ticket_changed:
+            changed.add(key)
         services.rearm(clock, now=now, fired_rule_ids=fired_by_clock[clock.pk])
-        clock.save(update_fields=["deadline", "paused_seconds", "breached_at", "next_check_at", "updated_at"])
+        clock.save(update_fields=["deadline", "paused_seconds", "breached_at", "first_breached_at", "next_check_at",
+                                  "updated_at"])
+    for clock in ready:  # an escalation on a later clock may have re-targeted one saved earlier
+        if (clock.ticket_type, clock.ticket_id) in changed:
+            clock.refresh_from_db(fields=["next_check_at"])
     services.sync_due(ready)
     if notify:
         actions.notify_after_commit(notify, now=now)
     return fired
 
 
-def _fire_due(clock: Clock, ticket, fired_rule_ids: set[int], now: datetime, notify: list[int]) -> int:
+def _lock_for_ticket_writes(clocks: list[Clock], schema: str) -> set[tuple[str, int]]:
+    """Tickets an escalation may change through the ticket services: lock (SKIP LOCKED) all their clocks and due rows.
+
+    The services' SLA listener re-targets every clock of the ticket and writes their due rows.
+    Waiting for one held by another worker's tick could deadlock (each holds what the other
+    waits for), so they are taken here without waiting, and a ticket with one that is held is
+    busy, like a ticket being saved. Afterwards the services only lock rows this transaction holds.
+    Returns the busy tickets.
+    """
+    writing = [c for c in clocks if any(r.action in actions.WRITES_CLOCKS for r in services.rules_for(c))]
+    if not writing:
+        return set()
+    held = {c.pk for c in clocks}
+    by_type: dict[str, set[int]] = defaultdict(set)
+    for clock in writing:
+        by_type[clock.ticket_type].add(clock.ticket_id)
+    siblings: dict[int, tuple[str, int]] = {}
+    for label, ids in by_type.items():
+        rows = Clock.objects.filter(ticket_type=label, ticket_id__in=ids).exclude(pk__in=held).order_by()
+        siblings.update({pk: (label, ticket_id) for pk, ticket_id in rows.values_list("pk", "ticket_id")})
+    if not siblings:
+        return set()
+    got = set(Clock.objects.select_for_update(skip_locked=True).filter(pk__in=list(siblings)).order_by()
+              .values_list("pk", flat=True))
+    due = DueClock.objects.filter(schema_name=schema, clock_id__in=list(got)).order_by()
+    indexed = set(due.values_list("clock_id", flat=True))
+    got_due = set(due.select_for_update(skip_locked=True).values_list("clock_id", flat=True)) if indexed else set()
+    return {siblings[pk] for pk in siblings if pk not in got or (pk in indexed and pk not in got_due)}
+
+
+def _reload(clock: Clock, fired_rule_ids: set[int]) -> None:
+    """Read a clock (locked by this transaction) and its firings again after a ticket service changed them."""
+    clock.refresh_from_db(from_queryset=Clock.objects.select_related("calendar", "policy"))
+    fired_rule_ids.clear()
+    fired_rule_ids.update(clock.firings.values_list("rule_id", flat=True))
+
+
+def _fire_due(clock: Clock, tickets: dict, fired_rule_ids: set[int], now: datetime, notify: list[int]) -> tuple[int, bool]:
+    """Fire the clock's due thresholds; returns the firings and whether an escalation changed the ticket.
+
+    An escalation that changes the ticket (raise priority, reassign) goes through the ticket
+    services, whose SLA listener may re-target this clock; it is then read again and its
+    thresholds looked at afresh, on the new deadline. That ends: each pass fires a new rule,
+    and a re-target only un-fires rules whose moment it moved into the future.
+    """
     if clock.state != Clock.State.RUNNING:
-        return 0
-    fired = 0
-    rules = services.rules_for(clock)
-    for percent in services.thresholds(clock):
-        moment = services.threshold_moment(clock, percent)
-        if moment > now:
-            break
-        if percent >= services.BREACH and clock.breached_at is None:
-            clock.breached_at = clock.deadline
-            if not any(r.threshold == percent for r in rules):
-                record(ticket, kind=TimelineEntry.Kind.SYSTEM, body=f"{actions.describe(clock, percent)}.",
-                       data={"sla": {"event": "breached", "metric": clock.metric}})
-        for rule in rules:
-            if rule.threshold != percent or rule.pk in fired_rule_ids:
-                continue
-            firing = Firing.objects.create(clock=clock, rule=rule, threshold=percent, action=rule.action, fired_at=now)
-            if actions.perform(rule, firing, clock, ticket):
-                notify.append(firing.pk)
-            fired_rule_ids.add(rule.pk)
-            fired += 1
-    return fired
+        return 0, False
+    key = (clock.ticket_type, clock.ticket_id)
+    fired, ticket_changed = 0, False
+    while True:
+        result = None
+        rules = services.rules_for(clock)
+        for percent in services.thresholds(clock):
+            moment = services.threshold_moment(clock, percent)
+            if moment > now:
+                break
+            if percent >= services.BREACH and clock.breached_at is None:
+                services.mark_breached(clock)
+                if not any(r.threshold == percent for r in rules):
+                    record(tickets[key], kind=TimelineEntry.Kind.SYSTEM, body=f"{actions.describe(clock, percent)}.",
+                           data={"sla": {"event": "breached", "metric": clock.metric}})
+            for rule in rules:
+                if rule.threshold != percent or rule.pk in fired_rule_ids:
+                    continue
+                if rule.action in actions.WRITES_CLOCKS:
+                    # The services' listeners read this clock from the database: what is marked here must be there.
+                    clock.save(update_fields=["breached_at", "first_breached_at", "updated_at"])
+                firing = Firing.objects.create(clock=clock, rule=rule, threshold=percent, action=rule.action, fired_at=now)
+                result = actions.perform(rule, firing, clock, tickets[key])
+                tickets[key] = result.ticket
+                if result.notify:
+                    notify.append(firing.pk)
+                fired_rule_ids.add(rule.pk)
+                fired += 1
+                if result.changed:
+                    break
+            if result is not None and result.changed:
+                break
+        if result is None or not result.changed:
+            return fired, ticket_changed
+        ticket_changed = True
+        _reload(clock, fired_rule_ids)
+        if clock.state != Clock.State.RUNNING:
+            return fired, ticket_changed

@@ -109,11 +109,19 @@ def _pending_thresholds(clock: Clock, fired_rule_ids: set[int]) -> list[int]:
             or (percent == BREACH and not clock.breached_at)]
 
 
+def mark_breached(clock: Clock) -> None:
+    """The current deadline has passed: mark it, and keep the first breach for good."""
+    clock.breached_at = clock.breached_at or clock.deadline
+    clock.first_breached_at = clock.first_breached_at or clock.breached_at
+
+
 def rearm(clock: Clock, *, now: datetime, fired_rule_ids: set[int] | None = None) -> None:
     """Recompute the deadline and the next due moment, and write both to the clock and the due index.
 
     Firings of thresholds that the new deadline has put back in the future are deleted, so they
-    fire again when reached; those still in the past stay fired and do not repeat.
+    fire again when reached; those still in the past stay fired and do not repeat. Likewise the
+    mark of the current deadline's breach is lifted, but ``first_breached_at`` stays: a breach
+    that happened is never undone by moving the deadline.
     """
     clock.paused_seconds = _paused_seconds(clock)
     clock.deadline = threshold_moment(clock, BREACH)
@@ -253,10 +261,12 @@ def stop(ticket, clocks, *, now: datetime, cancelled: bool = False) -> None:
             clock.outcome = Clock.Outcome.MET
         else:
             clock.outcome = Clock.Outcome.BREACHED
-            clock.breached_at = clock.breached_at or clock.deadline
+            mark_breached(clock)
         clock.save()
-        _note(ticket, f"SLA {clock.get_metric_display().lower()} target {clock.get_outcome_display().lower()}.",
-              event="stopped", metric=clock.metric, outcome=clock.outcome, at=now.isoformat())
+        earlier = " after a re-target; the target was breached earlier and that stays on record" if clock.breached_earlier else ""
+        _note(ticket, f"SLA {clock.get_metric_display().lower()} target {clock.get_outcome_display().lower()}{earlier}.",
+              event="stopped", metric=clock.metric, outcome=clock.outcome, at=now.isoformat(),
+              breached=clock.first_breached_at is not None)
     sync_due(changed)
 
 
@@ -291,7 +301,8 @@ def restart(ticket, policy: Policy, metric: str, *, now: datetime) -> Clock | No
     clock.policy, clock.calendar, clock.target_seconds = policy, target.calendar, target.duration_seconds
     clock.priority, clock.assignment_group_id = ticket.priority, ticket.assignment_group_id
     clock.started_at, clock.pauses, clock.state = now, [], Clock.State.RUNNING
-    clock.outcome, clock.stopped_at, clock.breached_at = Clock.Outcome.NONE, None, None
+    # A new cycle: the previous cycle's outcome was final when it stopped.
+    clock.outcome, clock.stopped_at, clock.breached_at, clock.first_breached_at = Clock.Outcome.NONE, None, None, None
     if ticket.state in pause_states(policy, ticket):
         clock.state, clock.pauses = Clock.State.PAUSED, [[now.isoformat(), None]]
     rearm(clock, now=now, fired_rule_ids=set())
@@ -306,7 +317,8 @@ def recompute(ticket, *, now: datetime | None = None) -> list[Clock]:
     """Priority or matching conditions changed: re-match the policy and re-target the open clocks.
 
     The target is recomputed from the ticket's open time (as peers do), keeping every
-    pause. A breach that the new deadline puts back in the future is cleared.
+    pause. A deadline put back in the future is watched again, but a breach that already
+    happened stays recorded (``first_breached_at``).
     """
     now = now or timezone.now()
     existing = ticket_clocks(ticket)
@@ -316,24 +328,29 @@ def recompute(ticket, *, now: datetime | None = None) -> list[Clock]:
     policy = match_policy(ticket) or clocks[0].policy
     changed = []
     for clock in clocks:
+        first_breached = clock.first_breached_at
         target = _target(policy, clock.metric, ticket.priority)
         if target is None and policy != clock.policy:
             target = _target(clock.policy, clock.metric, ticket.priority)
         if target is None:
             continue
+        if clock.deadline < (clock.open_pause_since or now):  # passed before the tick noticed: still a breach
+            mark_breached(clock)
         before = (clock.policy_id, clock.target_seconds, clock.calendar_id, clock.deadline, clock.breached_at)
         if policy.pk != clock.policy_id and _target(policy, clock.metric, ticket.priority):
             clock.policy = policy
         clock.calendar, clock.target_seconds, clock.priority = target.calendar, target.duration_seconds, ticket.priority
         rearm(clock, now=now)
-        if (clock.policy_id, clock.target_seconds, clock.calendar_id, clock.deadline, clock.breached_at) != before:
+        if (clock.policy_id, clock.target_seconds, clock.calendar_id, clock.deadline, clock.breached_at) != before \
+                or clock.first_breached_at != first_breached:
             clock.save()
             changed.append(clock)
+            earlier = " It was breached earlier; that stays on record." if clock.breached_earlier else ""
             _note(ticket, f"SLA {clock.get_metric_display().lower()} target now {_fmt(clock.target_seconds)} "
-                  f"({clock.policy.name}, P{ticket.priority}); due {deadline_text(clock)}.",
+                  f"({clock.policy.name}, P{ticket.priority}); due {deadline_text(clock)}.{earlier}",
                   event="recomputed", metric=clock.metric, policy=clock.policy.name,
                   target_seconds=clock.target_seconds, deadline=clock.deadline.isoformat(),
-                  breached=bool(clock.breached_at))
+                  breached=bool(clock.breached_at), breached_earlier=clock.breached_earlier)
     sync_due(changed)
     return changed
 

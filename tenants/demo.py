@@ -169,4 +169,4 @@ def seed_demo(stdout=None) -> None:
         tenant = ensure_tenant(slug)
         populate_tenant(tenant)
         if stdout:
-            stdout.write(f"tenant {slug}: http://{tenant_services.tenant_host(slug)}:8000/")
+            stdout.write(f"tenant {slug}: {tenant_services.absolute_url(tenant_services.tenant_host(slug))}")

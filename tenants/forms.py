@@ -4,16 +4,11 @@ from django import forms
 from django.conf import settings
 
 from accounts import time_zones
+from core import filetypes
 from tenants.models import COLOR_VALIDATOR, SLUG_VALIDATOR
 
-# Magic numbers of the image formats a logo may have; the extension alone proves nothing.
-LOGO_SIGNATURES = {
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "gif": (b"GIF87a", b"GIF89a"),
-    "webp": (b"RIFF",),
-}
+# The image formats a logo may have; the content must match the extension (core.filetypes checks).
+LOGO_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "webp")
 LOGO_MAX_BYTES = getattr(settings, "TENANT_LOGO_MAX_BYTES", 512 * 1024)
 
 
@@ -91,17 +86,13 @@ class BrandingForm(forms.Form):
         if not logo:
             return None
         extension = logo.name.rsplit(".", 1)[-1].lower() if "." in logo.name else ""
-        if extension not in LOGO_SIGNATURES:
+        if extension not in LOGO_EXTENSIONS:
             raise forms.ValidationError("Upload a PNG, JPEG, GIF or WebP image.")
         if logo.size > LOGO_MAX_BYTES:
             raise forms.ValidationError(f"The logo is too large ({logo.size // 1024} KB); the limit is {LOGO_MAX_BYTES // 1024} KB.")
-        logo.seek(0)
-        head = logo.read(12)
-        logo.seek(0)
-        signature_ok = any(head.startswith(sig) for sig in LOGO_SIGNATURES[extension])
-        if extension == "webp":
-            signature_ok = signature_ok and head[8:12] == b"WEBP"
-        if not signature_ok:
+        try:
+            filetypes.check(logo, extension)
+        except filetypes.ContentMismatch:
             raise forms.ValidationError(f"The file is not a valid {extension.upper()} image.")
         return logo
 

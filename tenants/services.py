@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -17,6 +19,14 @@ RESERVED_SLUGS = {"public", "www", "api", "admin", "static", "media", "msp", "pg
 
 def tenant_host(slug: str) -> str:
     return f"{slug}.{settings.BASE_DOMAIN}"
+
+
+def absolute_url(host: str | None = None, path: str = "/") -> str:
+    """A link for mail and the console: SITE_URL's scheme and port on ``host`` (a tenant's domain),
+    or on SITE_URL's own host (the MSP console) when none is given."""
+    base = urlsplit(settings.SITE_URL)
+    port = f":{base.port}" if base.port else ""
+    return f"{base.scheme}://{host or base.hostname}{port}{path}"
 
 
 def create_tenant(*, slug: str, name: str, admin_email: str, admin_name: str, admin_password: str | None,

@@ -7,7 +7,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -32,19 +31,17 @@ def operator_required(view):
     return wrapper
 
 
-def tenant_url(request, tenant) -> str:
-    """The tenant's desk on the same scheme and port the operator is using."""
-    _, port = split_domain_port(request.get_host())
-    suffix = f":{port}" if port and port not in {"80", "443"} else ""
+def tenant_url(tenant) -> str:
+    """The tenant's desk, on SITE_URL's scheme and port (the request's may be a proxy's inner ones)."""
     host = next((d.domain for d in tenant.domains.all() if d.is_primary), services.tenant_host(tenant.slug))
-    return f"{request.scheme}://{host}{suffix}/"
+    return services.absolute_url(host)
 
 
 @require_GET
 @operator_required
 def tenant_list(request):
     tenants = [
-        {"tenant": tenant, "counts": queries.tenant_counts(tenant), "url": tenant_url(request, tenant)}
+        {"tenant": tenant, "counts": queries.tenant_counts(tenant), "url": tenant_url(tenant)}
         for tenant in queries.console_tenants()
     ]
     return render(request, "console/tenant_list.html", {"tenants": tenants})

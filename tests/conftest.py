@@ -65,6 +65,16 @@ def make_client():
 
 
 @pytest.fixture
+def cache_of_its_own(settings):
+    """The real Redis cache under a key prefix of the test's own: counters (the login limiter's)
+    start at zero and never leak into other tests, and the limiter's Redis script really runs."""
+    import uuid
+
+    default = settings.CACHES["default"]
+    settings.CACHES = {"default": {**default, "KEY_PREFIX": f"{default['KEY_PREFIX']}-{uuid.uuid4().hex[:12]}"}}
+
+
+@pytest.fixture
 def agent(tenant):
     from tests.factories import AgentFactory
 

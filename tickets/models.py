@@ -194,3 +194,26 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+class NotificationDelivery(models.Model):
+    """One row per notification task that sent its mail: what makes a redelivered task a no-op.
+
+    Celery redelivers a task whose worker died before acknowledging it (acks_late); the task's id
+    stays the same, so a row keyed by it tells the second run that the mail already left. The row
+    is inserted in the same transaction as the send, so a crash before commit sends again (at most
+    one duplicate, in the instant between the mail server's "accepted" and the commit) and never loses one.
+    """
+
+    task_id = models.CharField(max_length=64, unique=True)
+    ticket_type = models.CharField(max_length=60)
+    ticket_id = models.BigIntegerField()
+    kind = models.CharField(max_length=40)
+    recipient = models.EmailField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket_type", "ticket_id"], name="delivery_ticket_idx")]
+
+    def __str__(self):
+        return f"{self.kind} to {self.recipient} for {self.ticket_type}:{self.ticket_id}"

@@ -7,6 +7,7 @@ wrap them with what is their own (incidents.services, ...), never bypass them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,26 @@ from tickets.workflow import AGENT, REQUESTER
 
 # Fields whose change recomputes priority through the matrix.
 PRIORITY_INPUTS = ("impact", "urgency")
+# Fields only the desk itself may set directly: an SLA escalation raises priority above the matrix's.
+SYSTEM_FIELDS = ("priority",)
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """The service desk acting on its own (an SLA escalation, an automation), passed as ``by``.
+
+    It acts with agent rights but is no person: its timeline entries have no author (shown as
+    "System") and name its ``source``; its events carry it as the actor, so listeners see who acted.
+    """
+
+    source: str
+    pk = None
+    is_agent = True
+    is_tenant_admin = False
+    is_active = True
+
+    def __str__(self):
+        return "System"
 
 
 def role_for(user, ticket=None) -> str:
@@ -37,6 +58,9 @@ def compute_priority(impact: int, urgency: int) -> int:
 
 
 def record(ticket, *, kind: str, by=None, is_public: bool = False, body: str = "", data: dict | None = None, channel: str = "") -> TimelineEntry:
+    data = data or {}
+    if isinstance(by, SystemActor):
+        by, data = None, {**data, "source": by.source}
     return TimelineEntry.objects.create(
         ticket_type=ticket_type_label(ticket),
         ticket_id=ticket.pk,
@@ -46,7 +70,7 @@ def record(ticket, *, kind: str, by=None, is_public: bool = False, body: str = "
         channel=channel,
         body=body,
         body_html=markdown.render(body) if body else "",
-        data=data or {},
+        data=data,
     )
 
 
@@ -135,7 +159,7 @@ def create_ticket(model, *, by, requester, title: str, channel: str, fields: dic
 def update_ticket(ticket, *, by, changes: dict, expected_version: int | None = None):
     """Change editable fields; records one field-change entry listing old and new values."""
     model = type(ticket)
-    unknown = set(changes) - set(model.EDITABLE_FIELDS)
+    unknown = set(changes) - set(model.EDITABLE_FIELDS) - set(SYSTEM_FIELDS if isinstance(by, SystemActor) else ())
     if unknown:
         raise ValidationFailed(
             "Some fields cannot be changed this way.",
@@ -159,7 +183,7 @@ def update_ticket(ticket, *, by, changes: dict, expected_version: int | None = N
             validate(errors)
         if errors:
             raise ValidationFailed("The ticket was not changed.", fields=errors)
-        if set(PRIORITY_INPUTS) & set(changes):
+        if set(PRIORITY_INPUTS) & set(changes) and "priority" not in changes:
             before.setdefault("priority", locked.priority)
             locked.priority = compute_priority(locked.impact, locked.urgency)
         if "description" in changes:
@@ -282,6 +306,7 @@ def set_watchers(ticket, *, by, watchers: Iterable):
         if old != new:
             record(locked, kind=TimelineEntry.Kind.FIELD_CHANGE, by=by,
                    data={"changes": [{"field": "watchers", "label": "Watchers", "old": ", ".join(old) or None, "new": ", ".join(new) or None}]})
+            events.publish(events.TicketEvent(events.UPDATED, locked, by, {"fields": ["watchers"]}))
     return locked
 
 

@@ -1,13 +1,15 @@
 import logging
+from email.utils import parseaddr
 
 from celery import shared_task
 from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 
-from tickets.models import TimelineEntry
+from tenants.services import absolute_url
+from tickets.models import NotificationDelivery, TimelineEntry
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +22,9 @@ SUBJECTS = {
 }
 
 
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
-def send_ticket_notification(model_label, ticket_id, kind, *, actor_id=None, entry_id=None, tenant=None):
+@shared_task(bind=True, acks_late=True, ignore_result=True, autoretry_for=(ConnectionError,), retry_backoff=True,
+             max_retries=5)
+def send_ticket_notification(self, model_label, ticket_id, kind, *, actor_id=None, entry_id=None, tenant=None):
     # The schema is switched from the task headers (tenant-schemas-celery); the explicit
     # argument is a second guard that the two agree before any mail leaves.
     if tenant and connection.schema_name != tenant:
@@ -51,8 +54,40 @@ def send_ticket_notification(model_label, ticket_id, kind, *, actor_id=None, ent
     }
     body = render_to_string("tickets/email/notification.txt", context)
     from_email = getattr(tenant_obj, "support_email", "") or settings.DEFAULT_FROM_EMAIL
-    EmailMessage(SUBJECTS[kind].format(number=ticket.number, title=ticket.title), body, from_email, [recipient.email]).send()
+    message = EmailMessage(SUBJECTS[kind].format(number=ticket.number, title=ticket.title), body, from_email,
+                           [recipient.email])
+    task_id = self.request.id or ""
+    if not task_id:  # called directly, not through Celery: nothing can redeliver it
+        message.send()
+        logger.info("notification sent", extra={"ticket": ticket.number, "kind": kind, "to": recipient.email})
+        return
+    # One Message-ID per task: if a worker dies after the mail server accepted the message but before
+    # the delivery row committed, the redelivered task sends the same message again, and mail servers
+    # and clients recognise the copy by its Message-ID.
+    domain = parseaddr(from_email)[1].rpartition("@")[2] or "localhost"
+    message.extra_headers["Message-ID"] = f"<notification.{task_id}@{domain}>"
+    if not _send_once(message, task_id=task_id, model_label=model_label, ticket_id=ticket.pk, kind=kind,
+                      recipient=recipient.email):
+        logger.info("notification already sent", extra={"ticket": ticket.number, "kind": kind, "to": recipient.email})
+        return
     logger.info("notification sent", extra={"ticket": ticket.number, "kind": kind, "to": recipient.email})
+
+
+def _send_once(message, *, task_id: str, model_label: str, ticket_id: int, kind: str, recipient: str) -> bool:
+    """Send ``message`` unless this task already did; False when it had.
+
+    The delivery row is inserted before the send and committed after it: a second run of the
+    same task (a redelivery, even one running at the same moment) waits on the unique index
+    and then finds the row, while a crash before the commit leaves no row and the mail is sent again.
+    """
+    try:
+        with transaction.atomic():
+            NotificationDelivery.objects.create(task_id=task_id, ticket_type=model_label, ticket_id=ticket_id,
+                                                kind=kind, recipient=recipient)
+            message.send()
+    except IntegrityError:
+        return False
+    return True
 
 
 def _ticket_url(ticket, recipient, tenant) -> str:
@@ -67,5 +102,4 @@ def _ticket_url(ticket, recipient, tenant) -> str:
         path = reverse(view, urlconf=settings.ROOT_URLCONF, kwargs={"number": ticket.number})
     except NoReverseMatch:  # a ticket type without pages of its own yet
         return ""
-    local = domain.endswith("localhost")
-    return f"{'http' if local else 'https'}://{domain}{':8000' if local else ''}{path}"
+    return absolute_url(domain, path)

@@ -2,12 +2,12 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from accounts.access import tenant_only
-from tickets.attachments import can_download
+from tickets.attachments import can_download, download_response
 from tickets.models import Attachment
 from tickets.queries import ticket_of
 
@@ -26,12 +26,4 @@ def download_attachment(request, pk: int):
         raise Http404("No such attachment.")
     if not can_download(request.user, attachment, ticket):
         raise PermissionDenied("This attachment is internal to the service desk.")
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is no longer stored.")
-    response = FileResponse(handle, as_attachment=True, filename=attachment.filename,
-                            content_type=attachment.content_type or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download_response(attachment)

@@ -359,7 +359,13 @@ class TicketRefSerializer(serializers.Serializer):
 
 
 class ClockSerializer(serializers.ModelSerializer):
-    """One clock with its live status; ``remaining_business_seconds`` is negative once breached."""
+    """One clock with its live status; ``remaining_business_seconds`` is negative once breached.
+
+    A breach is never erased: when a priority change moves the deadline of a breached clock back
+    into the future, ``breached_at`` (the current deadline's breach) is cleared but
+    ``first_breached_at`` stays, ``breached`` stays true and ``breached_earlier`` tells why the
+    clock may still end with ``outcome`` "met" (met the new deadline, breached an earlier one).
+    """
 
     ticket = serializers.SerializerMethodField()
     metric_label = serializers.CharField(source="get_metric_display", read_only=True)
@@ -370,14 +376,21 @@ class ClockSerializer(serializers.ModelSerializer):
     elapsed_percent = serializers.SerializerMethodField()
     tone = serializers.SerializerMethodField()
     breached = serializers.SerializerMethodField()
+    breached_earlier = serializers.SerializerMethodField()
     paused = serializers.SerializerMethodField()
 
     class Meta:
         model = Clock
         fields = ("id", "ticket", "metric", "metric_label", "state", "outcome", "priority", "policy", "policy_name",
-                  "calendar", "target_seconds", "started_at", "deadline", "breached_at", "stopped_at",
-                  "remaining_business_seconds", "elapsed_percent", "tone", "breached", "paused")
+                  "calendar", "target_seconds", "started_at", "deadline", "breached_at", "first_breached_at",
+                  "stopped_at", "remaining_business_seconds", "elapsed_percent", "tone", "breached",
+                  "breached_earlier", "paused")
         read_only_fields = fields
+        extra_kwargs = {
+            "breached_at": {"help_text": "When the current deadline passed; null while it has not (also after a "
+                                         "re-target moved it into the future)."},
+            "first_breached_at": {"help_text": "When the clock first passed a deadline it had; never cleared."},
+        }
 
     def _status(self, clock):
         cache = self.context.setdefault("statuses", {})
@@ -399,15 +412,23 @@ class ClockSerializer(serializers.ModelSerializer):
     def get_elapsed_percent(self, clock):
         return round(self._status(clock).elapsed_percent, 1)
 
-    @extend_schema_field({"type": "string", "enum": ["ok", "warning", "breached", "paused", "met", "cancelled"]})
+    @extend_schema_field({"type": "string", "enum": ["ok", "warning", "breached", "paused", "met", "cancelled"],
+                          "description": "The badge colour; \"breached\" for any clock that ever breached, "
+                                         "even one that met a later, re-targeted deadline."})
     def get_tone(self, clock):
         return self._status(clock).tone
 
-    @extend_schema_field(OpenApiTypes.BOOL)
+    @extend_schema_field({"type": "boolean", "description": "The clock is, or at some point was, past a deadline "
+                                                            "(cancelled clocks: only if they breached before)."})
     def get_breached(self, clock):
-        if clock.breached_at or clock.outcome == Clock.Outcome.BREACHED:
+        if clock.first_breached_at or clock.breached_at or clock.outcome == Clock.Outcome.BREACHED:
             return True
         return clock.outcome != Clock.Outcome.CANCELLED and self._status(clock).remaining_seconds < 0
+
+    @extend_schema_field({"type": "boolean", "description": "Breached a deadline that a later re-target (a priority "
+                                                            "or policy change) moved out; within the current one."})
+    def get_breached_earlier(self, clock):
+        return self._status(clock).breached_earlier
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_paused(self, clock):

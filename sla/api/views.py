@@ -325,6 +325,7 @@ class ComplianceView(ApiViewMixin, APIView):
         operation_id="sla_compliance_report",
         summary="SLA compliance report",
         description="Clocks that stopped met or breached in [start, end), grouped; cancelled clocks are left out. "
+                    "A clock that breached and then met a later, re-targeted deadline counts as breached. "
                     "Dates, times without an offset and periods are in your time zone (else the tenant's).",
         parameters=[ComplianceQuerySerializer],
         responses={200: ComplianceReportSerializer, 400: ERROR, **READ_ERRORS},

@@ -31,13 +31,22 @@ def sla_badges(clocks):
 
 @register.filter
 def sla_badge_text(status: ClockStatus) -> str:
-    """"2h 15m left", "Breached 40m ago", "Paused · 1h left", "Met"; times are business time."""
+    """"2h 15m left", "Breached 40m ago", "Paused · 1h left", "Met"; times are business time.
+
+    A clock that breached and was then re-targeted to a later deadline says so in every state:
+    "1h left · breached earlier", "Met after re-target, breached earlier".
+    """
     clock, tone = status.clock, status.tone
     amount = format_duration(status.remaining_seconds, exact=False)
     if tone == "met":
         return "Met"
     if tone == "cancelled":
         return "Cancelled"
+    if status.breached_earlier:
+        if clock.state == Clock.State.STOPPED:
+            return "Met after re-target, breached earlier"
+        paused = "Paused · " if clock.state == Clock.State.PAUSED else ""
+        return f"{paused}{amount} left · breached earlier"
     if tone == "breached":
         if status.remaining_seconds >= 0:
             text = "Breached"

@@ -108,6 +108,7 @@ def test_worker_emails_the_requester_from_the_right_tenant(db, tmp_path):
         "ITSM_TEST_EAGER": "0",
         "EMAIL_URL": f"file://{mail_dir}",
         "DATABASE_URL": worker_database_url(),
+        "SITE_URL": "http://localhost:8000",
     }
     worker_log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(

@@ -171,7 +171,8 @@ class TestPeerFailureModes:
         assert clock(incident, NR).outcome == Clock.Outcome.BREACHED
         assert clock(incident, FR).outcome == Clock.Outcome.MET
 
-    def test_priority_change_that_moves_the_deadline_into_the_future_clears_the_breach(self, tenant, agent, office, make_policy):
+    def test_priority_change_that_moves_the_deadline_into_the_future_rearms_the_breach_and_keeps_the_first(
+            self, tenant, agent, office, make_policy):
         make_policy(office, targets={(R, 3): HOUR, (R, 5): 8 * HOUR}, escalations=[(R, 100, "notify_assignee")])
         with at(local(2026, 11, 30, 9, 0)):
             incident = make_incident(by=agent, impact=2, urgency=2)  # P3
@@ -183,11 +184,13 @@ class TestPeerFailureModes:
             update_incident(incident, by=agent, changes={"impact": 3, "urgency": 3})  # P5: 8h from the open time
         moved = clock(incident)
         assert moved.deadline == local(2026, 11, 30, 17, 0)
-        assert moved.breached_at is None
+        assert moved.breached_at is None  # the new deadline is watched again...
+        assert moved.first_breached_at == local(2026, 11, 30, 10, 0)  # ...but the breach that happened stays
         assert not moved.firings.exists()  # the breach escalation is armed again for the new deadline
         assert DueClock.objects.get(clock_id=moved.pk, schema_name=tenant.schema_name).due_at == moved.deadline
         tick(tenant, local(2026, 11, 30, 17, 1))
         assert clock(incident).breached_at == local(2026, 11, 30, 17, 0)
+        assert clock(incident).first_breached_at == local(2026, 11, 30, 10, 0)
         assert clock(incident).firings.count() == 1
 
 

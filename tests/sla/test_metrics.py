@@ -29,6 +29,7 @@ def setup(tenant, make_policy):
             ticket_type=ticket_type, ticket_id=next(ids), metric=metric, policy=policy, calendar=always,
             priority=priority, assignment_group=group, target_seconds=3600, started_at=started,
             deadline=started + timedelta(hours=1), state=state, outcome=outcome, breached_at=breached_at,
+            first_breached_at=breached_at,
             stopped_at=at if state == Clock.State.STOPPED else None)
 
     met, breached = Clock.Outcome.MET, Clock.Outcome.BREACHED

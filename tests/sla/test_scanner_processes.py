@@ -211,3 +211,83 @@ def test_a_ticket_being_saved_is_skipped_not_waited_for(probe):
     [(code, _, err)] = run_tickers(1)
     assert code == 0, err
     assert in_thread(lambda: _count(probe)) == expected_once(probe)
+
+
+def _add_sibling(probe):
+    """Incident 0 also gets a response clock, due in a day, with P4 targets that differ from its own: a raised
+    priority re-targets it, so the escalation's ticket write must touch that clock and its due row."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sla import services
+    from sla.models import Calendar, Clock, Metric, Target
+
+    with schema_context("alpha"):
+        calendar = Calendar.objects.get(is_24x7=True)
+        Target.objects.bulk_create([
+            Target(policy_id=probe["policy"], metric=Metric.RESOLUTION, priority=4, duration_seconds=3600, calendar=calendar),
+            Target(policy_id=probe["policy"], metric=Metric.RESPONSE, priority=4, duration_seconds=2 * 86400,
+                   calendar=calendar)])
+        sibling = Clock(ticket_type="incidents.incident", ticket_id=probe["incidents"][0], metric=Metric.RESPONSE,
+                        policy_id=probe["policy"], calendar=calendar, priority=5, target_seconds=86400,
+                        started_at=timezone.now() - timedelta(minutes=1))
+        services.rearm(sibling, now=timezone.now(), fired_rule_ids=set())
+        sibling.save()
+        services.sync_due([sibling])
+        return sibling.pk
+
+
+@pytest.mark.parametrize("held", ["clock", "due row"])
+def test_a_sibling_clock_held_by_another_worker_makes_the_ticket_busy_not_a_wait(probe, held):
+    """A raised priority re-targets every clock of the ticket. Another worker's tick may hold one of them (or
+    its due row) while it waits for nothing; the tick must skip the ticket, not wait (workers holding
+    what the other waits for would deadlock)."""
+    import time
+
+    from django.db import transaction
+
+    sibling = in_thread(lambda: _add_sibling(probe))
+    locked, release = threading.Event(), threading.Event()
+
+    def other_worker():
+        from sla.due.models import DueClock
+        from sla.models import Clock
+
+        try:
+            with schema_context("alpha"), transaction.atomic():
+                if held == "clock":
+                    Clock.objects.select_for_update().get(pk=sibling)
+                else:
+                    DueClock.objects.select_for_update().get(schema_name="alpha", clock_id=sibling)
+                locked.set()
+                release.wait(timeout=300)  # longer than run_tickers waits: a tick that waited would time out
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=other_worker)
+    holder.start()
+    assert locked.wait(timeout=30)
+    try:
+        [(code, _, err)] = run_tickers(1, BATCH="100")
+        assert code == 0, err
+        assert holder.is_alive()  # the tick finished while the other worker still held the row
+        counts = in_thread(lambda: _count(probe))
+        assert counts["firings"] == (CLOCKS - 1) * len(RULES)  # all but the ticket whose sibling is held
+    finally:
+        release.set()
+        holder.join()
+    from sla.scanner import BUSY_DELAY
+
+    time.sleep(BUSY_DELAY.total_seconds() + 0.5)
+    [(code, _, err)] = run_tickers(1)
+    assert code == 0, err
+    assert in_thread(lambda: _count(probe)) == expected_once(probe)
+
+    def sibling_target():
+        from sla.models import Clock
+
+        with schema_context("alpha"):
+            return Clock.objects.values_list("priority", "target_seconds").get(pk=sibling)
+
+    assert in_thread(sibling_target) == (4, 2 * 86400)  # re-targeted by the raised priority

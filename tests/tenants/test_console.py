@@ -85,10 +85,10 @@ def test_tenant_list_shows_each_tenant_with_host_status_and_counts(console, tena
     assert rows["alpha"]["counts"].open_tickets == 2
     assert rows["beta"]["counts"].users == 1
     assert rows["beta"]["counts"].open_tickets == 0
-    assert rows["alpha"]["url"] == "http://alpha.localhost/"
+    assert rows["alpha"]["url"] == "https://alpha.localhost/"  # SITE_URL unset, DEBUG off: https on the base domain
     html = response.content.decode()
     assert "Alpha Ltd" in html and "Beta plc" in html
-    assert 'href="http://alpha.localhost/"' in html
+    assert 'href="https://alpha.localhost/"' in html
     assert "Active" in html
 
 
@@ -104,13 +104,15 @@ def test_tenant_list_counts_with_one_query_per_tenant(console, tenant):
     assert len(statements) == 5 + len(count_queries)
 
 
-def test_tenant_list_keeps_the_port_of_the_console_in_host_links(operator):
+def test_tenant_links_use_the_configured_site_url_not_the_request(operator, settings):
     from django.test import Client
 
+    settings.SITE_URL = "https://localhost:8443"
+    # The request as a TLS proxy forwards it: plain HTTP, on the inner port.
     client = Client(HTTP_HOST="localhost:8000")
     client.force_login(operator)
-    response = client.get("/")
-    assert 'href="http://alpha.localhost:8000/"' in response.content.decode()
+    html = client.get("/").content.decode()
+    assert 'href="https://alpha.localhost:8443/"' in html and ":8000" not in html
 
 
 def test_suspended_tenant_is_marked_with_its_reason_and_a_resume_link(console, db):

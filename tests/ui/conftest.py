@@ -1,21 +1,11 @@
-import uuid
-
 import pytest
 
 from tests.factories import make_incident
 
 
 @pytest.fixture(autouse=True)
-def isolated_cache(settings):
-    """A fresh in-memory cache per test (same tenant-aware key function), so login counters never leak between tests."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"ui-{uuid.uuid4().hex}",
-            "KEY_FUNCTION": "django_tenants.cache.make_key",
-            "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
-        }
-    }
+def isolated_cache(cache_of_its_own):
+    """Login counters never leak between UI tests."""
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from incidents import services
 from incidents.models import Incident
 from tests.factories import RequesterFactory, make_incident
+from tests.files import PNG
 from tickets.models import Attachment
 
 
@@ -41,7 +42,7 @@ def test_requester_never_sees_work_notes_internal_changes_or_files(requester_cli
 
 
 def test_portal_create_with_attachment(requester_client, requester):
-    upload = SimpleUploadedFile("screenshot.png", b"\x89PNG fake", content_type="image/png")
+    upload = SimpleUploadedFile("screenshot.png", PNG, content_type="image/png")
     response = requester_client.post("/portal/tickets/new/", {"title": "Outlook crashes", "description": "On start",
                                                               "urgency": "2", "category": "", "attachments": [upload]})
     incident = Incident.objects.get(title="Outlook crashes")

@@ -26,16 +26,27 @@ def test_profile_uses_layout_of_role(agent_client, requester_client):
     assert "base_portal.html" in [t.name for t in requester_client.get("/profile/").templates]
 
 
-def test_create_token_shows_key_once(agent_client, agent):
+def test_create_token_redirects_then_shows_key_once(agent_client, agent):
     response = agent_client.post("/profile/tokens/", {"name": "Monitoring"})
-    assert response.status_code == 200
-    key = response.context["new_key"]
+    assert response.status_code == 302 and response["Location"] == "/profile/tokens/"
     token = ApiToken.objects.get(user=agent)
+    shown = agent_client.get("/profile/tokens/")
+    key = shown.context["new_key"]
     assert token.key_hash == hash_token(key) and token.name == "Monitoring"
-    assert key in response.content.decode()
-    assert response["Cache-Control"] == "no-store"
-    listing = agent_client.get("/profile/tokens/").content.decode()
-    assert key not in listing and token.prefix in listing and "Monitoring" in listing
+    assert key in shown.content.decode()
+    assert shown["Cache-Control"] == "no-store"
+    # Reloading neither shows the key again nor creates another token.
+    listing = agent_client.get("/profile/tokens/")
+    assert key not in listing.content.decode() and token.prefix in listing.content.decode()
+    assert "Monitoring" in listing.content.decode() and "no-store" not in listing.get("Cache-Control", "")
+    assert ApiToken.objects.filter(user=agent).count() == 1
+
+
+def test_new_key_is_shown_only_to_its_own_session(agent_client, agent, make_client, tenant):
+    agent_client.post("/profile/tokens/", {"name": "Monitoring"})
+    other_session = make_client(tenant, agent)
+    assert other_session.get("/profile/tokens/").context["new_key"] is None
+    assert agent_client.get("/profile/tokens/").context["new_key"]
 
 
 def test_token_needs_a_name(agent_client, agent):

@@ -265,13 +265,15 @@ class TicketViewSet(ApiViewMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>[0-9]+)",
             url_name="attachment-download", filterset_class=None, filter_backends=[])
     def attachment_download(self, request, number=None, attachment_id=None):
+        # Imported here so this method's change stays inside it; the same response as the desk's download.
+        from tickets.attachments import download_response
+
         ticket = self.get_ticket()
         attachment = ticket_queries.attachments(ticket, public_only=False).filter(pk=attachment_id).first()
         # Hidden and missing look the same, so internal attachments are not even confirmed to exist.
         if attachment is None or not can_download(request.user, attachment, ticket):
             raise NotFound(f"No attachment {attachment_id} on {ticket.number}.")
-        return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
-                            content_type=attachment.content_type)
+        return download_response(attachment)
 
     def perform_content_negotiation(self, request, force=False):
         # A download accepts whatever the client asks for; errors still render as JSON.

@@ -7,6 +7,8 @@ from tenants.models import Tenant
 
 
 class Command(BaseCommand):
+    """Works under production settings (DEBUG off): it is how an integrator gets a first token."""
+
     help = "Create an API token for a user of a tenant and print its key (shown only once)."
 
     def add_arguments(self, parser):
@@ -18,6 +20,8 @@ class Command(BaseCommand):
         tenant = Tenant.objects.filter(slug=tenant_slug).first()
         if tenant is None:
             raise CommandError(f"No tenant with slug {tenant_slug!r}.")
+        if tenant.is_public:
+            raise CommandError("API tokens work only on a client tenant's host, not on the MSP console.")
         with schema_context(tenant.schema_name):
             user = User.objects.filter(email__iexact=email).first()
             if user is None:

@@ -1,0 +1,326 @@
+"""Tenant isolation for every API operation that names an object, generated from the OpenAPI schema.
+
+For each operation with a path parameter, an object is made in alpha and the operation is called with
+beta's credentials, on beta's host and on alpha's. Beta must get 401/403/404, never a byte of alpha's
+object (each object carries a unique marker), and alpha's data must be exactly as before. A control
+request with alpha's own admin then proves the same request would have worked, so a refusal is
+isolation and not a malformed request.
+
+Ids and numbers are per schema, so they collide across tenants. Every sequence in alpha is first moved
+past beta's, so "not found in beta" is a real 404; the colliding run then gives beta a twin with the
+same ids and checks that beta is served its own twin, never alpha's object.
+
+A new operation with a path parameter fails ``test_every_operation_with_a_path_parameter_has_a_case``
+until CASES says how to make its object, so coverage cannot silently shrink.
+"""
+
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+from drf_spectacular.generators import SchemaGenerator
+
+from accounts.models import ApiToken, User
+from accounts.services import create_api_token
+from incidents import services as incident_services
+from incidents.models import Incident
+from sla.due.models import DueClock
+from sla.models import Calendar, Clock, EscalationRule, Holiday, Metric, Policy, Target, WorkingHours
+from tests import files
+from tests.api.helpers import api_client, back_to
+from tests.factories import AdminFactory, make_incident
+from tickets.models import Attachment, TimelineEntry
+from tickets.services import add_attachment
+
+REFUSED = {401, 403, 404}
+
+
+def _operations() -> dict[str, tuple[str, str]]:
+    """operationId -> (method, path) for every operation whose path has a parameter."""
+    schema = SchemaGenerator(urlconf="itsm.urls_tenant").get_schema(request=None, public=True)
+    return {operation["operationId"]: (method.upper(), path)
+            for path, methods in schema["paths"].items() if "{" in path
+            for method, operation in methods.items()}
+
+
+OPERATIONS = _operations()
+
+
+# -- objects, made in whichever schema is current, marked so any leak of them is visible -----------
+
+def _incident(owner, marker, state="new"):
+    incident = make_incident(by=owner, title=f"{marker} title", description=f"{marker} description")
+    incident_services.add_reply(incident, by=owner, body=f"{marker} reply")
+    add_attachment(incident, by=owner, upload=files.upload(f"{marker}.txt", f"{marker} file".encode()),
+                   is_public=True)
+    if state in ("resolved", "on_hold"):
+        fields = ({"resolution_code": "solved_remotely", "resolution_notes": f"{marker} notes"}
+                  if state == "resolved" else {"hold_reason": "awaiting_caller"})
+        incident_services.transition_incident(incident, "resolve" if state == "resolved" else "hold", by=owner,
+                                              fields=fields)
+    return incident
+
+
+def incident(owner, marker):
+    return {"number": _incident(owner, marker).number}
+
+
+def resolved_incident(owner, marker):
+    return {"number": _incident(owner, marker, "resolved").number}
+
+
+def held_incident(owner, marker):
+    return {"number": _incident(owner, marker, "on_hold").number}
+
+
+def attachment(owner, marker):
+    ticket = _incident(owner, marker)
+    stored = Attachment.objects.filter(ticket_id=ticket.pk).get()
+    return {"number": ticket.number, "attachment_id": stored.pk}
+
+
+def _calendar(marker):
+    calendar = Calendar.objects.create(name=f"{marker} calendar", time_zone="Europe/Berlin")
+    WorkingHours.objects.bulk_create([WorkingHours(calendar=calendar, weekday=day, start_minute=540, end_minute=1020)
+                                      for day in range(5)])
+    Holiday.objects.create(calendar=calendar, date="2026-12-24", name=f"{marker} holiday")
+    return calendar
+
+
+def calendar(owner, marker):
+    return {"id": _calendar(marker).pk}
+
+
+def _policy(marker):
+    policy = Policy.objects.create(name=f"{marker} policy", order=1, description=f"{marker} description")
+    calendar = _calendar(marker)
+    Target.objects.bulk_create([Target(policy=policy, metric=metric, priority=priority, duration_seconds=3600,
+                                       calendar=calendar)
+                                for metric in (Metric.RESOLUTION, Metric.RESPONSE) for priority in range(1, 6)])
+    return policy
+
+
+def policy(owner, marker):
+    return {"id": _policy(marker).pk}
+
+
+def clock(owner, marker):
+    _policy(marker)
+    ticket = make_incident(by=owner, title=f"{marker} title")
+    return {"id": Clock.objects.filter(ticket_id=ticket.pk).order_by("pk").first().pk}
+
+
+def token(owner, marker):
+    created, _ = create_api_token(user=owner, name=f"{marker} token")
+    return {"id": created.pk}
+
+
+ID_MODELS = {calendar: Calendar, policy: Policy, clock: Clock, token: ApiToken}
+
+
+# -- what each operation sends: a body that would change alpha's object if it ever reached it -------
+
+WEEKDAYS = [{"weekday": day, "start": "08:00", "end": "12:00"} for day in range(5)]
+
+
+def calendar_body(params):
+    return {"name": "Renamed by the caller", "time_zone": "UTC", "hours": WEEKDAYS, "holidays": []}
+
+
+def policy_body(params):
+    calendar_id = Target.objects.filter(policy_id=params["id"]).values_list("calendar_id", flat=True).first()
+    return {"name": "Replaced by the caller", "ticket_type": "incidents.incident", "order": 2,
+            "targets": [{"metric": Metric.RESOLUTION, "priority": 5, "duration_seconds": 60,
+                         "calendar": calendar_id}]}
+
+
+@dataclass(frozen=True)
+class Case:
+    make: Callable[[User, str], dict]
+    body: Callable[[dict], dict] | None = None
+    multipart: bool = False
+
+
+def fixed(body: dict) -> Callable[[dict], dict]:
+    return lambda params: dict(body)
+
+
+CASES = {
+    "incidents_retrieve": Case(incident),
+    "incidents_partial_update": Case(incident, fixed({"title": "Changed by the caller", "urgency": 1})),
+    "incidents_start": Case(incident, fixed({})),
+    "incidents_hold": Case(incident, fixed({"hold_reason": "awaiting_vendor"})),
+    "incidents_resume": Case(held_incident, fixed({})),
+    "incidents_resolve": Case(incident, fixed({"resolution_code": "solved_remotely", "resolution_notes": "Done"})),
+    "incidents_reopen": Case(resolved_incident, fixed({"comment": "Still broken"})),
+    "incidents_close": Case(resolved_incident, fixed({})),
+    "incidents_cancel": Case(incident, fixed({"cancel_reason": "Duplicate"})),
+    "incidents_timeline_list": Case(incident),
+    "incidents_comments_create": Case(incident, fixed({"body": "Written by the caller"})),
+    "incidents_attachments_list": Case(incident),
+    "incidents_attachments_create": Case(
+        incident, lambda params: {"file": files.upload("caller.txt", b"uploaded by the caller")}, multipart=True),
+    "incidents_attachments_retrieve": Case(attachment),
+    "sla_calendars_retrieve": Case(calendar),
+    "sla_calendars_update": Case(calendar, calendar_body),
+    "sla_calendars_partial_update": Case(calendar, fixed({"name": "Renamed by the caller"})),
+    "sla_calendars_destroy": Case(calendar),
+    "sla_calendars_add_business_time_create": Case(
+        calendar, fixed({"start": "2026-03-06T16:30:00+01:00", "duration": "PT4H"})),
+    "sla_calendars_business_time_between_create": Case(
+        calendar, fixed({"start": "2026-03-06T16:30:00+01:00", "end": "2026-03-09T13:00:00+01:00"})),
+    "sla_calendars_import_holidays_create": Case(calendar, fixed({"country": "DE", "years": [2026]})),
+    "sla_policies_retrieve": Case(policy),
+    "sla_policies_update": Case(policy, policy_body),
+    "sla_policies_partial_update": Case(policy, fixed({"description": "Changed by the caller", "order": 3})),
+    "sla_policies_destroy": Case(policy),
+    "sla_clocks_retrieve": Case(clock),
+    "tokens_destroy": Case(token),
+}
+
+
+# -- sequences, snapshots, requests ---------------------------------------------------------------
+
+def _sequences() -> dict[str, int]:
+    """Every sequence of the current schema and the value its next call will return.
+
+    Read from each sequence itself: pg_sequences shows no value after ``setval(..., false)``."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
+        names = [name for (name,) in cursor.fetchall()]
+        values = {}
+        for name in names:
+            cursor.execute(f"SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END "
+                           f"FROM {connection.ops.quote_name(name)}")
+            values[name] = cursor.fetchone()[0]
+        return values
+
+
+def _set_next(values: dict[str, int]) -> None:
+    with connection.cursor() as cursor:
+        for name, value in values.items():
+            cursor.execute("SELECT setval(%s, %s, false)", [connection.ops.quote_name(name), value])
+
+
+SNAPSHOT_MODELS = (User, ApiToken, TimelineEntry, Attachment, Calendar, WorkingHours, Holiday, Policy, Target,
+                   EscalationRule, Clock)
+
+
+def snapshot_of(tenant) -> dict:
+    """All of a tenant's rows that any of these operations could touch, plus its public due-clock rows."""
+    with schema_context(tenant.schema_name):
+        rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in (Incident, *SNAPSHOT_MODELS)}
+    rows["DueClock"] = list(DueClock.objects.filter(schema_name=tenant.schema_name).order_by("pk").values())
+    return rows
+
+
+def body_of(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def call(client, operation_id, params, *, host=None):
+    method, template = OPERATIONS[operation_id]
+    case = CASES[operation_id]
+    extra = {"HTTP_HOST": host} if host else {}
+    data = case.body(params) if case.body else None
+    fmt = "multipart" if case.multipart else "json"
+    if method in ("GET", "DELETE"):
+        return getattr(client, method.lower())(template.format(**params), **extra)
+    return getattr(client, method.lower())(template.format(**params), data, format=fmt, **extra)
+
+
+def test_every_operation_with_a_path_parameter_has_a_case():
+    assert OPERATIONS, "the schema lists no operation with a path parameter"
+    missing = sorted(set(OPERATIONS) - set(CASES))
+    assert not missing, f"no isolation case (how to make alpha's object) for: {', '.join(missing)}"
+    stale = sorted(set(CASES) - set(OPERATIONS))
+    assert not stale, f"cases for operations no longer in the schema: {', '.join(stale)}"
+
+
+@pytest.fixture
+def sides(tenant, other_tenant):
+    """Beta's admin and its clients first, then every alpha sequence moved past beta's, then alpha's admin.
+
+    After this nothing is created in beta (unless isolation breaks), so no beta row can get an id or
+    number that alpha's objects will have."""
+    with schema_context(other_tenant.schema_name):
+        beta_admin = AdminFactory()
+    beta = {"token": api_client(other_tenant, beta_admin), "session": api_client(other_tenant)}
+    with schema_context(other_tenant.schema_name):
+        beta["session"].force_login(beta_admin)
+        beta_next = _sequences()
+    alpha_next = _sequences()
+    _set_next({name: max(value, beta_next.get(name, 0)) for name, value in alpha_next.items()})
+    return {"alpha_admin": AdminFactory(), "beta_admin": beta_admin, "beta": beta}
+
+
+def _alpha_host(tenant) -> str:
+    return api_client(tenant).defaults["HTTP_HOST"]
+
+
+def _absent_in_current_schema(case: Case, params: dict) -> bool:
+    """None of the ids or numbers in ``params`` names a row of its kind here."""
+    if "number" in params and Incident.objects.filter(number=params["number"]).exists():
+        return False
+    if "attachment_id" in params and Attachment.objects.filter(pk=params["attachment_id"]).exists():
+        return False
+    return "id" not in params or not ID_MODELS[case.make].objects.filter(pk=params["id"]).exists()
+
+
+@pytest.mark.parametrize("auth", ["token", "session"])
+@pytest.mark.parametrize("operation_id", sorted(OPERATIONS))
+def test_beta_cannot_reach_alphas_object(tenant, other_tenant, sides, operation_id, auth):
+    assert operation_id in CASES, f"no isolation case for {operation_id}"
+    marker = f"alpha-{uuid.uuid4().hex}"
+    params = CASES[operation_id].make(sides["alpha_admin"], marker)
+    with schema_context(other_tenant.schema_name):
+        assert _absent_in_current_schema(CASES[operation_id], params), "alpha's ids must not exist in beta for a 404 to mean anything"
+    before = snapshot_of(tenant)
+
+    beta = sides["beta"][auth]
+    on_beta = call(beta, operation_id, params)
+    back_to(tenant)
+    on_alpha = call(beta, operation_id, params, host=_alpha_host(tenant))
+    back_to(tenant)
+
+    for where, response in (("beta's host", on_beta), ("alpha's host", on_alpha)):
+        body = body_of(response)
+        assert response.status_code in REFUSED, f"{operation_id} on {where}: {response.status_code} {body[:300]!r}"
+        assert marker.encode() not in body, f"{operation_id} on {where} leaked alpha's object"
+    assert snapshot_of(tenant) == before, f"{operation_id} with beta's credentials changed alpha's data"
+
+    # The same request from alpha's admin works: beta was refused for being beta, not for a bad request.
+    control = call(api_client(tenant, sides["alpha_admin"]), operation_id, params)
+    back_to(tenant)
+    assert control.status_code < 300, f"control {operation_id}: {control.status_code} {body_of(control)[:300]!r}"
+    if OPERATIONS[operation_id][0] == "GET":
+        assert marker.encode() in body_of(control), f"{operation_id} does not show the marker, so cannot leak it"
+
+
+@pytest.mark.parametrize("operation_id", sorted(OPERATIONS))
+def test_where_beta_has_the_same_ids_it_gets_its_own_object_never_alphas(tenant, other_tenant, sides, operation_id):
+    start = _sequences()
+    alpha_marker, beta_marker = f"alpha-{uuid.uuid4().hex}", f"beta-{uuid.uuid4().hex}"
+    params = CASES[operation_id].make(sides["alpha_admin"], alpha_marker)
+    with schema_context(other_tenant.schema_name):
+        # The same factory from the same sequence positions gives beta a twin with alpha's ids.
+        _set_next({name: value for name, value in start.items() if name in _sequences()})
+        twin = CASES[operation_id].make(sides["beta_admin"], beta_marker)
+    assert twin == params
+    before = snapshot_of(tenant)
+
+    beta = sides["beta"]["token"]
+    on_beta = call(beta, operation_id, params)
+    back_to(tenant)
+    on_alpha = call(beta, operation_id, params, host=_alpha_host(tenant))
+    back_to(tenant)
+
+    beta_body, alpha_body = body_of(on_beta), body_of(on_alpha)
+    assert alpha_marker.encode() not in beta_body and alpha_marker.encode() not in alpha_body
+    assert on_alpha.status_code in REFUSED
+    if OPERATIONS[operation_id][0] == "GET":
+        assert on_beta.status_code == 200 and beta_marker.encode() in beta_body, f"{operation_id}: {beta_body[:300]!r}"
+    assert snapshot_of(tenant) == before, f"{operation_id} on beta's twin changed alpha's data"

@@ -61,7 +61,7 @@ RETRY_AFTER_HEADER = OpenApiParameter(
 )
 
 
-class TokenLoginView(APIView):
+class TokenLoginView(ApiViewMixin, APIView):
     """Email + password for a token: how an integrator's script gets its first key."""
 
     authentication_classes = ()  # credentials are the body; a session or token is not needed

@@ -11,7 +11,6 @@ Tickets are addressed by number (``INC0001001``), never by database id.
 
 from __future__ import annotations
 
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -34,7 +33,7 @@ from tickets.api.serializers import (
     transition_input_serializer,
 )
 from tickets.api.views import ApiViewMixin
-from tickets.attachments import can_download
+from tickets.attachments import can_download, download_response
 from tickets.exceptions import NotPermitted
 from tickets.workflow import AGENT
 
@@ -266,8 +265,6 @@ class TicketViewSet(ApiViewMixin, viewsets.GenericViewSet):
             url_name="attachment-download", filterset_class=None, filter_backends=[])
     def attachment_download(self, request, number=None, attachment_id=None):
         # Imported here so this method's change stays inside it; the same response as the desk's download.
-        from tickets.attachments import download_response
-
         ticket = self.get_ticket()
         attachment = ticket_queries.attachments(ticket, public_only=False).filter(pk=attachment_id).first()
         # Hidden and missing look the same, so internal attachments are not even confirmed to exist.

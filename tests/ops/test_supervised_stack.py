@@ -12,8 +12,6 @@ different messages. Killing beat and the web server's master is survived the sam
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import os
 import re
@@ -31,11 +29,11 @@ import pytest
 
 from itsm.localserver import free_port, wait_until_healthy
 from tests.live import ROOT, VENV_BIN
+from tests.ops.test_celery_worker import read_mails
 
 pytestmark = pytest.mark.integration
 
 BURST = 60
-MAIL_SEPARATOR = "-" * 79
 
 
 def _config(tmp_path: Path) -> Path:
@@ -85,26 +83,17 @@ class Stack:
         raise AssertionError(f"{program} was not restarted within {timeout:.0f} s:\n{self.ctl('status')}")
 
 
-def _mails(mail_dir: Path) -> list[email.message.Message]:
-    found = []
-    for path in sorted(mail_dir.glob("*.log")):
-        for chunk in path.read_text().split(MAIL_SEPARATOR):
-            if chunk.strip():
-                found.append(email.message_from_string(chunk.strip(), policy=email.policy.default))
-    return found
-
-
 def _received(mail_dir: Path, marker: str) -> dict[str, set[str]]:
     """{ticket number: the Message-IDs of its "received" mails} for this drill's incidents."""
     found: dict[str, set[str]] = {}
-    for m in _mails(mail_dir):
+    for m in read_mails(mail_dir):
         if marker in m["Subject"] and "We have received" in m["Subject"]:
             found.setdefault(re.match(r"\[(\w+)\]", m["Subject"])[1], set()).add(m["Message-ID"])
     return found
 
 
 def _mail_count(mail_dir: Path, marker: str) -> int:
-    return sum(1 for m in _mails(mail_dir) if marker in m["Subject"])
+    return sum(1 for m in read_mails(mail_dir) if marker in m["Subject"])
 
 
 def _create(port: int, key: str, title: str) -> tuple[int, str]:

@@ -64,8 +64,12 @@ def test_header_shows_console_operator_and_logout(console, operator):
     assert "csrfmiddlewaretoken" in html
 
 
-def test_tenant_list_shows_each_tenant_with_host_status_and_counts(console, tenant, other_tenant, agent, requester):
+def test_tenant_list_shows_each_tenant_with_host_status_and_counts(console, tenant, other_tenant, agent, requester,
+                                                                   settings):
     from tests.factories import RequesterFactory, make_incident
+
+    # The production default (`make test` runs with DEBUG=1, whose default would be http://).
+    settings.SITE_URL = "https://localhost"
 
     # alpha: admin + agent + requester + one inactive person; 2 open incidents and 1 cancelled
     RequesterFactory(email="left@example.test", is_active=False)
@@ -85,7 +89,7 @@ def test_tenant_list_shows_each_tenant_with_host_status_and_counts(console, tena
     assert rows["alpha"]["counts"].open_tickets == 2
     assert rows["beta"]["counts"].users == 1
     assert rows["beta"]["counts"].open_tickets == 0
-    assert rows["alpha"]["url"] == "https://alpha.localhost/"  # SITE_URL unset, DEBUG off: https on the base domain
+    assert rows["alpha"]["url"] == "https://alpha.localhost/"  # SITE_URL's scheme on the tenant's host
     html = response.content.decode()
     assert "Alpha Ltd" in html and "Beta plc" in html
     assert 'href="https://alpha.localhost/"' in html

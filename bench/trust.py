@@ -126,6 +126,7 @@ def drill_wrk(api: Api, seconds: int = 30, connections: int = 64) -> dict:
     found = lambda pattern: (re.search(pattern, out) or [None, None])[1]  # noqa: E731
     return {"connections": connections, "seconds": seconds, "requests/s": found(r"Requests/sec:\s+([\d.]+)"),
             "p50": found(r"50%\s+(\S+)"), "p99": found(r"99%\s+(\S+)"),
+            "max": found(r"Latency\s+\S+\s+\S+\s+(\S+)"),
             "non-2xx": found(r"Non-2xx or 3xx responses: (\d+)") or "0",
             "socket errors": found(r"Socket errors: (.*)") or "none", "requests": found(r"(\d+) requests in")}
 

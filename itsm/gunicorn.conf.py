@@ -15,9 +15,16 @@ worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "4"))
 # Room for bursts: connections beyond the busy threads queue here rather than being reset.
 backlog = int(os.environ.get("WEB_BACKLOG", "2048"))
+# Fair queueing under overload: a worker accepts a connection only when one of its threads is
+# free, and closes it after the response, so waiting clients are served in arrival order from the
+# kernel's backlog. With keep-alive, each worker kept the connections it had accepted and queued
+# their requests behind its own busy threads: at 64 clients on 2 cores a third of the requests
+# waited over 2 s while the median was 0.2 s (bench/README.md, "Trust drills"). Loopback and the
+# proxy in front make a new connection per request cheap.
+worker_connections = threads
+keepalive = 0
 timeout = 60
 graceful_timeout = 20
-keepalive = 5
 # Recycle workers now and then so a slow leak never grows without bound.
 max_requests = 10000
 max_requests_jitter = 1000

@@ -32,7 +32,7 @@ class Incident(Ticket):
     state = models.CharField(max_length=20, choices=WORKFLOW.state_choices(), default=WORKFLOW.initial)
     hold_reason = models.CharField(max_length=30, choices=HoldReason.choices, blank=True)
     resolution_code = models.CharField(max_length=30, choices=ResolutionCode.choices, blank=True)
-    resolution_notes = models.TextField(blank=True)
+    resolution_notes = models.TextField(blank=True, help_text="Visible to the requester.")
     cancel_reason = models.CharField(max_length=300, blank=True)
     is_major = models.BooleanField("major incident", default=False)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import AssignmentGroup
@@ -73,6 +74,21 @@ class Category(models.Model):
         return f"{self.parent} / {self.name}" if self.parent_id else self.name
 
 
+class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The one visibility rule: agents see all of their tenant's tickets, requesters those they raised or watch.
+
+        Used by the desk, the portal, the API, attachments, search and notifications alike.
+        """
+        if user.is_agent:
+            return self
+        return self.raised_or_watched_by(user)
+
+    def raised_or_watched_by(self, user):
+        """What the portal lists for anyone, agents included: their own and watched tickets."""
+        return self.filter(Q(requester=user) | Q(watchers=user)).distinct()
+
+
 class Ticket(models.Model):
     """Abstract base of incidents, problems, changes, requests and tasks.
 
@@ -105,6 +121,8 @@ class Ticket(models.Model):
     # Optimistic concurrency: bumped on every write; exposed as the API's ETag.
     version = models.PositiveIntegerField(default=1)
 
+    objects = TicketQuerySet.as_manager()
+
     class Meta:
         abstract = True
 
@@ -118,6 +136,11 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in self.workflow.open_states
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """Neither open nor final (an incident's "resolved"): the requester is asked to confirm or reopen."""
+        return self.state not in self.workflow.open_states and self.state not in self.workflow.final
 
     @property
     def etag(self) -> str:

@@ -1,4 +1,4 @@
-from incidents import queries, services
+from incidents import services
 from incidents.api.serializers import IncidentCreateSerializer, IncidentSerializer, IncidentUpdateSerializer
 from incidents.filters import IncidentFilter
 from incidents.models import Incident
@@ -16,10 +16,7 @@ class IncidentViewSet(TicketViewSet):
 
     def list_queryset(self):
         # The parent's number is part of every row.
-        return queries.for_list(self.request.user).select_related("parent")
-
-    def detail_queryset(self):
-        return queries.for_detail(self.request.user)
+        return super().list_queryset().select_related("parent")
 
     def create_ticket(self, data):
         return services.create_incident(by=self.request.user, **data)

@@ -20,6 +20,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from tickets import queries as ticket_queries
+from tickets import types
 from tickets import services as ticket_services
 from tickets.api.errors import ErrorSerializer
 from tickets.api.pagination import TicketCursorPagination, TimelineCursorPagination
@@ -63,10 +64,10 @@ class TicketViewSet(ApiViewMixin, viewsets.GenericViewSet):
 
     # -- hooks: each ticket type plugs in its own queries and services ------------------------
     def list_queryset(self):
-        raise NotImplementedError
+        return ticket_queries.for_list(types.for_model(self.model), self.request.user)
 
     def detail_queryset(self):
-        raise NotImplementedError
+        return ticket_queries.for_detail(types.for_model(self.model), self.request.user)
 
     def create_ticket(self, data: dict):
         raise NotImplementedError

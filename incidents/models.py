@@ -20,6 +20,7 @@ class ResolutionCode(models.TextChoices):
     DUPLICATE = "duplicate", "Duplicate"
     RESOLVED_BY_CALLER = "resolved_by_caller", "Resolved by caller"
     RESOLVED_BY_PARENT = "resolved_by_parent", "Resolved by parent incident"
+    RESOLVED_BY_PROBLEM = "resolved_by_problem", "Resolved by the fix of a problem"
 
 
 class Incident(Ticket):

@@ -50,6 +50,12 @@ def transition_incident(incident, action, *, by, fields=None, expected_version=N
     return incident
 
 
+def resolve_with_note(incident, *, by, note):
+    """Resolve an incident because another ticket's work fixed it (a problem's resolution), with that note."""
+    return transition_incident(incident, "resolve", by=by, fields={
+        "resolution_code": ResolutionCode.RESOLVED_BY_PROBLEM, "resolution_notes": note})
+
+
 def add_reply(incident, *, by, body, is_public=True, channel="", attachments=()):
     """A comment; a requester's reply to a recently resolved incident reopens it."""
     with transaction.atomic():

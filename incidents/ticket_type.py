@@ -51,7 +51,9 @@ INCIDENT_TYPE = TicketType(
         "portal_notice": "incidents/_portal_notice.html",
     },
     row_tags=_row_tags,
-    extensions=("sla",),
+    resolve_with_note=services.resolve_with_note,
+    # SLA clocks; the known-error card of problem management (workarounds, "create problem").
+    extensions=("sla", "known_errors"),
     detail_related=("created_by", "parent"),
     nav_order=10,
 )

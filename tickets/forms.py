@@ -1,5 +1,7 @@
 """Forms shared by every ticket type's desk and portal pages: they parse input; the services decide and write."""
 
+import copy
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -161,10 +163,14 @@ class ActionForm(forms.Form):
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Comment",
                               help_text="Optional; shown to the requester.")
 
-    def __init__(self, *args, transition, model, **kwargs):
+    def __init__(self, *args, transition, model, extra_fields=None, **kwargs):
         self.transition = transition
         kwargs.setdefault("prefix", transition.name)
         super().__init__(*args, **kwargs)
+        # The type's own extra inputs for this action (tickets.types.TicketType.action_fields).
+        self.extra_names = tuple(extra_fields or ())
+        for name, field in (extra_fields or {}).items():
+            self.fields[name] = copy.deepcopy(field)
         for name in reversed(transition.fields):
             field = transition_field(model, name)
             if name in transition.requires:
@@ -174,6 +180,9 @@ class ActionForm(forms.Form):
 
     def transition_fields(self) -> dict:
         return {name: self.cleaned_data.get(name, "") for name in self.transition.fields}
+
+    def extra_values(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.extra_names}
 
 
 class CommentForm(forms.Form):

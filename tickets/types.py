@@ -82,6 +82,18 @@ class TicketType:
     list_related: tuple[str, ...] = ("requester", "assignee", "assignment_group", "category")
     detail_related: tuple[str, ...] = ("created_by",)
     nav_order: int = 100
+    # The type's own desk pages (the known-error list): a URL module included under /desk/ before
+    # the generic ``<slug>/`` routes, and (label, URL name) links for the main navigation.
+    desk_urls: str = ""
+    nav_links: tuple[tuple[str, str], ...] = ()
+    # Prefill the create page (``?from=INC0001001``) and act once the ticket exists (link it).
+    create_initial: Callable = staticmethod(lambda request: {})
+    after_create: Callable = staticmethod(lambda request, ticket: None)
+    # Extra inputs of one action's form: {action: {name: form field}}, passed to ``transition`` as keywords
+    # (a problem's resolve offers to resolve its linked incidents too).
+    action_fields: dict = field(default_factory=dict)
+    # How another process resolves a ticket of this type with a note (a problem resolving its incidents).
+    resolve_with_note: Callable | None = None
 
     @property
     def label_lower(self) -> str:

@@ -6,6 +6,7 @@ which model, filterset, forms, services, columns and template blocks to use.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -178,19 +179,36 @@ def search(request):
 
 
 @agent_required
+def lookup(request, type_slug):
+    """Search as you type for a ticket number field: ``<option>``s of matching tickets (htmx, datalist)."""
+    ticket_type = ticket_type_or_404(type_slug)
+    q = (request.GET.get("q") or request.GET.get("number") or "").strip()
+    rows = []
+    if q:
+        matches = ticket_type.filterset({"q": q}, queryset=ticket_type.model.objects.visible_to(request.user),
+                                        request=request)
+        rows = list(matches.qs.order_by("-opened_at", "-id").only("number", "title", "state")[:10])
+    return render(request, "tickets/desk/_lookup_options.html", {"rows": rows})
+
+
+@agent_required
 def create(request, type_slug):
     ticket_type = ticket_type_or_404(type_slug)
-    form = ticket_type.fields_form(request.POST or None, initial={"channel": "phone"})
+    initial = {"channel": "phone", **ticket_type.create_initial(request)}
+    form = ticket_type.fields_form(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            ticket = ticket_type.create(by=request.user, **form.service_fields())
+            with transaction.atomic():  # the ticket and what follows from it (a link to its incident), or nothing
+                ticket = ticket_type.create(by=request.user, **form.service_fields())
+                ticket_type.after_create(request, ticket)
         except TicketError as exc:
             add_service_errors(form, exc, ticket_type.fields_form.ALIASES)
         else:
             messages.success(request, f"{ticket.number} was created.")
             return redirect("desk:detail", type_slug=ticket_type.slug, number=ticket.number)
     return render(request, "tickets/desk/create.html",
-                  {"ticket_type": ticket_type, "form": form, "nav": f"queue-{ticket_type.slug}"},
+                  {"ticket_type": ticket_type, "form": form, "nav": f"queue-{ticket_type.slug}",
+                   "from_number": request.GET.get("from") or request.POST.get("from", "")},
                   status=400 if form.errors else 200)
 
 
@@ -205,7 +223,10 @@ def _action_forms(ticket_type, ticket, bound: ActionForm | None = None):
             forms.append(bound)
         else:
             forms.append(ActionForm(transition=transition, model=ticket_type.model,
-                                    initial={"version": ticket.version}))
+                                    extra_fields=ticket_type.action_fields.get(transition.name, {}),
+                                    # What the ticket already records (a problem's root cause) is kept, not blanked.
+                                    initial={"version": ticket.version,
+                                             **{name: getattr(ticket, name) for name in transition.fields}}))
     return forms
 
 
@@ -285,12 +306,13 @@ def action(request, type_slug, number, name):
     transition = ticket.workflow.by_name.get(name)
     if transition is None:
         raise Http404("No such action.")
-    form = ActionForm(request.POST, transition=transition, model=ticket_type.model)
+    form = ActionForm(request.POST, transition=transition, model=ticket_type.model,
+                      extra_fields=ticket_type.action_fields.get(name, {}))
     if form.is_valid():
         try:
             ticket = ticket_type.transition(ticket, name, by=request.user, fields=form.transition_fields(),
                                             expected_version=form.cleaned_data.get("version"),
-                                            comment=form.cleaned_data.get("comment", ""))
+                                            comment=form.cleaned_data.get("comment", ""), **form.extra_values())
         except TicketError as exc:
             add_service_errors(form, exc)
             ticket.refresh_from_db()

@@ -24,6 +24,7 @@ class ResolutionCode(models.TextChoices):
 
 class Incident(Ticket):
     NUMBER_PREFIX = "INC"
+    DESK_URL_NAME = "desk:detail"
     workflow = WORKFLOW
     # Fields an agent may edit directly; state-related fields change only through actions.
     EDITABLE_FIELDS = ("title", "description", "impact", "urgency", "category", "assignment_group",

@@ -18,6 +18,7 @@ from incidents.views_common import attachments, timeline
 from sla import queries as sla_queries
 from tickets import services as ticket_services
 from tickets.exceptions import StaleVersion, TicketError
+from tickets.links import views as link_views
 from tickets.models import Priority
 from tickets.workflow import AGENT
 
@@ -174,6 +175,7 @@ def _render_detail(request, incident, *, edit_form=None, action_form=None, comme
         "sla_clocks": _sla_clocks(incident),
         "sla_refresh_url": _sla_refresh_url(incident),
         "nav": "queue",
+        **link_views.panel(request, incident),
     }
     return render(request, "incidents/desk/detail.html", context, status=status)
 

@@ -126,6 +126,12 @@ class Ticket(models.Model):
     def etag(self) -> str:
         return f'"{self.version}"'
 
+    def get_desk_url(self) -> str | None:
+        """The ticket's page on the agent desk, when its type has one."""
+        from django.urls import reverse
+
+        return reverse(self.DESK_URL_NAME, args=[self.number]) if self.DESK_URL_NAME else None
+
 
 def ticket_type_label(ticket_or_model) -> str:
     """How timeline entries and attachments name a ticket's type: its model label, e.g. "incidents.incident".

@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django_tenants.utils import schema_context
 
 from incidents.models import Incident
-from tests.factories import AgentFactory, make_incident
+from tests.factories import AgentFactory, incident_beta_does_not_have, make_incident
 from tickets import events
 from tickets.exceptions import NotPermitted, ValidationFailed
 from tickets.links import kinds
@@ -234,15 +234,6 @@ def test_ticket_for_number_finds_the_type_by_prefix(pair):
 
 
 # -- tenants ----------------------------------------------------------------------------------------
-
-def incident_beta_does_not_have(*, by, other_tenant):
-    """Numbers are per tenant, so beta may have alpha's number too: make one only alpha has."""
-    while True:
-        incident = make_incident(by=by)
-        with schema_context(other_tenant.schema_name):
-            if not Incident.objects.filter(number=incident.number).exists():
-                return incident
-
 
 def test_another_tenants_number_is_unknown_here_and_its_links_unseen(tenant, other_tenant, pair, agent):
     a, b = pair

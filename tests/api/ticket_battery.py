@@ -376,6 +376,9 @@ class TicketApiBattery:
                          own.delete(self.url(a, f"links/{link_id}/"))):
             assert response.status_code == 403 and error_of(response)["code"] == "permission_denied"
         assert self.link_count() == 1
+        # Nor do links show on the requester's timeline (they would name tickets the requester cannot see).
+        timeline = own.get(self.url(a, "timeline/")).json()["results"]
+        assert timeline and "link" not in [entry["kind"] for entry in timeline]
 
     def test_links_query_count_does_not_grow_with_links(self, agent_api, agent, requester):
         ticket = self.create_ticket(by=agent, requester=requester)

@@ -244,3 +244,12 @@ def test_another_tenants_number_is_unknown_here_and_its_links_unseen(tenant, oth
         assert not TicketLink.objects.exists()
         beta_ticket = make_incident(by=AgentFactory())
         assert links_of(beta_ticket) == []
+
+
+def test_kinds_say_which_types_may_stand_on_each_side(pair, problem_only_kind):
+    a, _ = pair
+    problem = kinds_stand_in("problems.problem", "problem")
+    assert not problem_only_kind.admits(a, as_source=True) and problem_only_kind.admits(a, as_source=False)
+    assert problem_only_kind.admits(problem, as_source=True)
+    assert [name for name, _ in kinds.side_choices(a) if "fix" in name] == ["fixed_by"]
+    assert [name for name, _ in kinds.side_choices() if "fix" in name] == ["fix_for", "fixed_by"]

@@ -74,9 +74,16 @@ def test_add_and_remove_are_post_only_and_for_known_numbers(agent_client, incide
 
 @pytest.fixture
 def problem_only_kind():
-    kind = kinds.register(kinds.LinkKind("fix_for", "fix for", "fixed by", source_types={"problems.problem"}))
+    """Fixes for problems: an incident may be the fix's side, never the problem's."""
+    kind = kinds.register(kinds.LinkKind("fix_for", "fix for", "fixed by", target_types={"problems.problem"}))
     yield kind
     kinds.unregister(kind.name)
+
+
+def test_the_form_offers_the_sides_this_type_may_stand_on(agent_client, incident, problem_only_kind):
+    offered = [name for name, _ in agent_client.get(page(incident)).context["link_form"].fields["kind"].choices]
+    assert offered == ["causes", "caused_by", "parent_of", "child_of", "duplicate_of", "duplicated_by",
+                       "related_to", "fix_for"]
 
 
 @pytest.mark.parametrize("case", ["itself", "unknown", "deleted", "duplicate", "duplicate_other_side",

@@ -10,11 +10,11 @@ class LinkForm(forms.Form):
     number = forms.CharField(label="Ticket number", max_length=20,
                              widget=forms.TextInput(attrs={"placeholder": "e.g. INC0001001", "autocomplete": "off"}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, ticket, **kwargs):
         kwargs.setdefault("auto_id", "link-%s")  # the ticket's page has other forms with these field names
         super().__init__(*args, **kwargs)
         # Read when the form is made, so kinds registered by process apps are offered too.
-        self.fields["kind"].choices = side_choices()
+        self.fields["kind"].choices = side_choices(ticket)
 
     def clean_number(self):
         return self.cleaned_data["number"].strip().upper()

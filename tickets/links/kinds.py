@@ -43,6 +43,13 @@ class LinkKind:
     def label_from(self, *, source: bool) -> str:
         return self.label if source else self.reverse_label
 
+    def admits(self, ticket_or_model, *, as_source: bool) -> bool:
+        """Whether this type of ticket may stand on that side (a symmetric kind: on both)."""
+        label = ticket_or_model._meta.label_lower
+        sides = [self.source_types, self.target_types] if self.symmetric else \
+            [self.source_types if as_source else self.target_types]
+        return all(types is None or label in types for types in sides)
+
     def refusal(self, source, target) -> str | None:
         """Why this kind cannot link ``source`` to ``target`` (tickets or models), or None."""
         source_label, target_label = source._meta.label_lower, target._meta.label_lower
@@ -85,9 +92,11 @@ def register(kind: LinkKind) -> LinkKind:
     return kind
 
 
-def side_choices() -> list[tuple[str, str]]:
-    """Every side name with its label, for the add form's select and the API's ``kind`` field."""
-    return [(name, name.replace("_", " ").capitalize()) for name in SIDES]
+def side_choices(ticket_or_model=None) -> list[tuple[str, str]]:
+    """Side names with their labels, for the API's ``kind`` field (all) and a ticket's add form
+    (those its type may stand on; whether the other ticket fits is the service's to say)."""
+    return [(name, name.replace("_", " ").capitalize()) for name, (kind, is_source) in SIDES.items()
+            if ticket_or_model is None or kind.admits(ticket_or_model, as_source=is_source)]
 
 
 CAUSES = register(LinkKind("causes", "causes", "caused by"))

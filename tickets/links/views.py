@@ -27,7 +27,7 @@ def _session_key(ticket) -> str:
 def panel(request, ticket) -> dict:
     """What ``tickets/_links.html`` shows: the ticket's links and the add form (with any refusal)."""
     saved = request.session.pop(_session_key(ticket), None)
-    form = LinkForm(saved["data"]) if saved else LinkForm()
+    form = LinkForm(saved["data"], ticket=ticket) if saved else LinkForm(ticket=ticket)
     if saved:
         form.full_clean()  # the form's own errors come back by binding it again
         if saved["refusal"]:
@@ -53,7 +53,7 @@ def _back(ticket):
 @require_POST
 def add(request, number):
     ticket = _ticket(number)
-    form = LinkForm(request.POST)
+    form = LinkForm(request.POST, ticket=ticket)
     refusal = None
     if form.is_valid():
         kind, is_source = SIDES[form.cleaned_data["kind"]]

@@ -46,3 +46,16 @@ def make_incident(*, by, requester=None, title="Printer is on fire", **fields):
     from incidents.services import create_incident
 
     return create_incident(by=by, requester=requester or by, title=title, **fields)
+
+
+def incident_beta_does_not_have(*, by, other_tenant):
+    """An incident whose number the other tenant lacks (numbers are per tenant), so its 404 means isolation."""
+    from django_tenants.utils import schema_context
+
+    from incidents.models import Incident
+
+    while True:
+        incident = make_incident(by=by)
+        with schema_context(other_tenant.schema_name):
+            if not Incident.objects.filter(number=incident.number).exists():
+                return incident

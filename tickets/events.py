@@ -26,6 +26,8 @@ ASSIGNED = "assigned"
 TRANSITIONED = "transitioned"
 REPLIED = "replied"  # public reply
 NOTED = "noted"  # internal work note
+LINKED = "linked"  # tickets.links.services: one event for each of the two tickets
+UNLINKED = "unlinked"
 
 
 @dataclass(frozen=True)

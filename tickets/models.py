@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast, Concat, Greatest, Least
 from django.utils import timezone
 
 from accounts.models import AssignmentGroup
@@ -97,6 +98,7 @@ class Ticket(models.Model):
 
     NUMBER_PREFIX: str = ""
     workflow = None  # tickets.workflow.Workflow
+    # The URL name of the type's desk detail page (takes the number); links to the ticket use it.
 
     number = models.CharField(max_length=20, unique=True, editable=False)
     title = models.CharField(max_length=200)
@@ -146,6 +148,17 @@ class Ticket(models.Model):
     def etag(self) -> str:
         return f'"{self.version}"'
 
+    def get_desk_url(self) -> str | None:
+        """The ticket's page on the agent desk, when its type has one."""
+        from django.urls import reverse
+
+        from tickets import types
+
+        ticket_type = types.for_model(self)
+        if ticket_type is None:
+            return None
+        return reverse("desk:detail", kwargs={"type_slug": ticket_type.slug, "number": self.number})
+
 
 def ticket_type_label(ticket_or_model) -> str:
     """How timeline entries and attachments name a ticket's type: its model label, e.g. "incidents.incident".
@@ -167,6 +180,7 @@ class TimelineEntry(models.Model):
         TRANSITION = "transition", "State change"
         ATTACHMENT = "attachment", "Attachment"
         SYSTEM = "system", "System"
+        LINK = "link", "Link"
 
     ticket_type = models.CharField(max_length=60)
     ticket_id = models.BigIntegerField()
@@ -240,3 +254,50 @@ class NotificationDelivery(models.Model):
 
     def __str__(self):
         return f"{self.kind} to {self.recipient} for {self.ticket_type}:{self.ticket_id}"
+
+
+def _end_key(side: str):
+    """One end of a link as text, "incidents.incident:42", comparable with the other end."""
+    return Concat(f"{side}_type", models.Value(":"), Cast(f"{side}_id", models.TextField()),
+                  output_field=models.TextField())
+
+
+class TicketLink(models.Model):
+    """A typed link between two tickets of any registered types (tickets.links.kinds names the kinds).
+
+    Each side points at its ticket like timeline entries do (model label + id). A link is read from
+    both sides: "INC1 causes INC2" is "INC2 caused by INC1". Written only by tickets.links.services.
+    """
+
+    kind = models.CharField(max_length=30)
+    source_type = models.CharField(max_length=60)
+    source_id = models.BigIntegerField()
+    target_type = models.CharField(max_length=60)
+    target_id = models.BigIntegerField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["source_type", "source_id"], name="link_source_idx"),
+            models.Index(fields=["target_type", "target_id"], name="link_target_idx"),
+        ]
+        constraints = [
+            # One link of a kind per pair of tickets, whichever side it was made from: the pair is
+            # keyed by its two ends in a fixed order, so "A causes B" also blocks "B causes A".
+            models.UniqueConstraint(
+                "kind",
+                Least(_end_key("source"), _end_key("target")),
+                Greatest(_end_key("source"), _end_key("target")),
+                name="link_unique_pair_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=~(models.Q(source_type=models.F("target_type")) & models.Q(source_id=models.F("target_id"))),
+                name="link_not_to_itself",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source_type}:{self.source_id} {self.kind} {self.target_type}:{self.target_id}"

@@ -133,9 +133,10 @@ def for_model(model_or_ticket) -> TicketType | None:
 
 def for_number(number: str) -> TicketType | None:
     """The type whose number prefix starts ``number`` (INC0001001 -> incidents)."""
-    number = (number or "").upper()
-    return next((t for t in _TYPES.values() if number.startswith(t.model.NUMBER_PREFIX)
-                 and number[len(t.model.NUMBER_PREFIX):].isdigit()), None)
+    from tickets.registry import model_for_number
+
+    model = model_for_number(number)
+    return for_model(model) if model is not None else None
 
 
 def portal_types() -> list[TicketType]:

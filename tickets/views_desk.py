@@ -20,6 +20,7 @@ from tickets import extensions, queries, types
 from tickets import services as ticket_services
 from tickets.exceptions import StaleVersion, TicketError
 from tickets.forms import ActionForm, CommentForm, add_service_errors
+from tickets.links import views as link_views
 from tickets.models import Priority
 from tickets.workflow import AGENT
 
@@ -255,6 +256,7 @@ def _render_detail(request, ticket_type, ticket, *, edit_form=None, action_form=
         "extension_sides": [(extension.side_template, extension.side_context(ticket))
                             for extension in extension_list if extension.side_template],
         "nav": f"queue-{ticket_type.slug}",
+        **link_views.panel(request, ticket),
     }
     return render(request, "tickets/desk/detail.html", context, status=status)
 

@@ -32,7 +32,8 @@ from sla.models import Calendar, Clock, EscalationRule, Holiday, Metric, Policy,
 from tests import files
 from tests.api.helpers import api_client, back_to
 from tests.factories import AdminFactory, make_incident
-from tickets.models import Attachment, TimelineEntry
+from tickets.links.services import link_tickets
+from tickets.models import Attachment, TicketLink, TimelineEntry
 from tickets.services import add_attachment
 
 REFUSED = {401, 403, 404}
@@ -80,6 +81,27 @@ def attachment(owner, marker):
     ticket = _incident(owner, marker)
     stored = Attachment.objects.filter(ticket_id=ticket.pk).get()
     return {"number": ticket.number, "attachment_id": stored.pk}
+
+
+def _linked(owner, marker):
+    ticket = _incident(owner, marker)
+    other = make_incident(by=owner, title=f"{marker} linked title")
+    return ticket, other, link_tickets(ticket, other, "causes", by=owner)
+
+
+def linked_incident(owner, marker):
+    return {"number": _linked(owner, marker)[0].number}
+
+
+def link(owner, marker):
+    ticket, _, made = _linked(owner, marker)
+    return {"number": ticket.number, "link_id": made.pk}
+
+
+def incident_and_link_target(owner, marker):
+    """The incident in the path, and in the body another one to link it to."""
+    ticket, other, _ = _linked(owner, marker)
+    return {"number": ticket.number, "target": make_incident(by=owner, title=f"{marker} target").number}
 
 
 def _calendar(marker):
@@ -164,6 +186,10 @@ CASES = {
     "incidents_attachments_create": Case(
         incident, lambda params: {"file": files.upload("caller.txt", b"uploaded by the caller")}, multipart=True),
     "incidents_attachments_retrieve": Case(attachment),
+    "incidents_links_list": Case(linked_incident),
+    "incidents_links_create": Case(incident_and_link_target,
+                                   lambda params: {"kind": "related_to", "number": params["target"]}),
+    "incidents_links_destroy": Case(link),
     "sla_calendars_retrieve": Case(calendar),
     "sla_calendars_update": Case(calendar, calendar_body),
     "sla_calendars_partial_update": Case(calendar, fixed({"name": "Renamed by the caller"})),
@@ -205,7 +231,7 @@ def _set_next(values: dict[str, int]) -> None:
             cursor.execute("SELECT setval(%s, %s, false)", [connection.ops.quote_name(name), value])
 
 
-SNAPSHOT_MODELS = (User, ApiToken, TimelineEntry, Attachment, Calendar, WorkingHours, Holiday, Policy, Target,
+SNAPSHOT_MODELS = (User, ApiToken, TimelineEntry, Attachment, TicketLink, Calendar, WorkingHours, Holiday, Policy, Target,
                    EscalationRule, Clock)
 
 
@@ -266,6 +292,8 @@ def _absent_in_current_schema(case: Case, params: dict) -> bool:
     if "number" in params and Incident.objects.filter(number=params["number"]).exists():
         return False
     if "attachment_id" in params and Attachment.objects.filter(pk=params["attachment_id"]).exists():
+        return False
+    if "link_id" in params and TicketLink.objects.filter(pk=params["link_id"]).exists():
         return False
     return "id" not in params or not ID_MODELS[case.make].objects.filter(pk=params["id"]).exists()
 

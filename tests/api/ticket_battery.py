@@ -264,3 +264,151 @@ class TicketApiBattery:
             error_of(response)
             assert client.post(self.action_url(ticket, self.paths[0][0][0]), self.paths[0][0][1]).status_code in (401, 403)
         back_to(tenant)
+
+    # -- links ---------------------------------------------------------------------------------
+    def ticket_beta_does_not_have(self, *, by, requester, other_tenant):
+        """Numbers are per tenant: one only alpha has, so beta's 404 means isolation."""
+        while True:
+            ticket = self.create_ticket(by=by, requester=requester)
+            with schema_context(other_tenant.schema_name):
+                if not self.model.objects.filter(number=ticket.number).exists():
+                    return ticket
+
+    def link_count(self) -> int:
+        from tickets.models import TicketLink
+
+        return TicketLink.objects.count()
+
+    def test_links_add_list_and_remove_from_either_side(self, agent_api, agent, requester):
+        cause = self.create_ticket(by=agent, requester=requester)
+        effect = self.create_ticket(by=agent, requester=requester)
+        response = agent_api.post(self.url(effect, "links/"), {"kind": "caused_by", "number": cause.number.lower()})
+        assert response.status_code == 201, response.json()
+        created = response.json()
+        assert (created["kind"], created["kind_label"]) == ("caused_by", "caused by")
+        assert created["ticket"]["number"] == cause.number and created["ticket"]["title"] == cause.title
+        assert created["ticket"]["state"] == cause.state and created["created_by"]["id"] == agent.pk
+        assert created["ticket"]["url"].endswith(self.url(cause))
+        [seen_from_cause] = agent_api.get(self.url(cause, "links/")).json()
+        assert (seen_from_cause["id"], seen_from_cause["kind"], seen_from_cause["ticket"]["number"]) == (
+            created["id"], "causes", effect.number)
+        timeline = agent_api.get(self.url(cause, "timeline/")).json()["results"]
+        assert [(e["data"]["action"], e["data"]["label"], e["data"]["number"]) for e in timeline
+                if e["kind"] == "link"] == [("linked", "causes", effect.number)]
+        assert agent_api.delete(self.url(cause, f"links/{created['id']}/")).status_code == 204
+        assert agent_api.get(self.url(effect, "links/")).json() == []
+        assert self.link_count() == 0
+
+    @pytest.mark.parametrize("case", ["itself", "unknown_number", "foreign_prefix", "unknown_kind", "missing",
+                                      "unknown_field", "wrong_types"])
+    def test_link_bad_input_is_400_with_the_field_and_writes_nothing(self, agent_api, agent, requester, case):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        other = self.create_ticket(by=agent, requester=requester)
+        body, field = {
+            "itself": ({"kind": "related_to", "number": ticket.number}, "number"),
+            "unknown_number": ({"kind": "related_to", "number": f"{self.model.NUMBER_PREFIX}9999999"}, "number"),
+            "foreign_prefix": ({"kind": "related_to", "number": "ZZZ0001001"}, "number"),
+            "unknown_kind": ({"kind": "blocks", "number": other.number}, "kind"),
+            "missing": ({"number": other.number}, "kind"),
+            "unknown_field": ({"kind": "related_to", "number": other.number, "note": "x"}, "note"),
+            "wrong_types": ({"kind": "related_to", "number": 1001}, "number"),
+        }[case]
+        response = agent_api.post(self.url(ticket, "links/"), body)
+        assert response.status_code == 400, response.json()
+        assert field in error_of(response)["fields"]
+        assert self.link_count() == 0
+
+    def test_duplicate_link_is_400_from_either_side(self, agent_api, agent, requester):
+        parent = self.create_ticket(by=agent, requester=requester)
+        child = self.create_ticket(by=agent, requester=requester)
+        assert agent_api.post(self.url(parent, "links/"), {"kind": "parent_of", "number": child.number}).status_code == 201
+        for ticket, body in ((parent, {"kind": "parent_of", "number": child.number}),
+                             (child, {"kind": "child_of", "number": parent.number}),
+                             (child, {"kind": "parent_of", "number": parent.number})):
+            response = agent_api.post(self.url(ticket, "links/"), body)
+            assert response.status_code == 400, body
+            assert "already linked" in error_of(response)["fields"]["number"][0]
+        assert self.link_count() == 1
+
+    def test_link_kind_that_does_not_fit_the_types_is_400(self, agent_api, agent, requester):
+        from tickets.links import kinds
+
+        # A kind only some other type may stand on the source side of (as "problem of incident" will be).
+        kinds.register(kinds.LinkKind("battery_fix_for", "battery fix for", "battery fixed by",
+                                      source_types={"tests.no_such_type"}))
+        try:
+            a = self.create_ticket(by=agent, requester=requester)
+            b = self.create_ticket(by=agent, requester=requester)
+            response = agent_api.post(self.url(a, "links/"), {"kind": "battery_fix_for", "number": b.number})
+            assert response.status_code == 400
+            assert "cannot be battery fix for" in error_of(response)["fields"]["kind"][0]
+            # Read from the other side the same kind fits no better.
+            response = agent_api.post(self.url(b, "links/"), {"kind": "battery_fixed_by", "number": a.number})
+            assert response.status_code == 400 and "kind" in error_of(response)["fields"]
+        finally:
+            kinds.unregister("battery_fix_for")
+        assert self.link_count() == 0
+
+    def test_link_to_a_deleted_ticket_is_400(self, agent_api, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        deleted = self.create_ticket(by=agent, requester=requester)
+        self.model.objects.filter(pk=deleted.pk).delete()
+        response = agent_api.post(self.url(ticket, "links/"), {"kind": "related_to", "number": deleted.number})
+        assert response.status_code == 400
+        assert error_of(response)["fields"] == {"number": [f"There is no ticket {deleted.number}."]}
+        assert self.link_count() == 0
+
+    def test_removing_a_link_of_another_ticket_or_none_is_404(self, agent_api, agent, requester):
+        a, b, c = (self.create_ticket(by=agent, requester=requester) for _ in range(3))
+        link_id = agent_api.post(self.url(a, "links/"), {"kind": "related_to", "number": b.number}).json()["id"]
+        for ticket, some_id in ((c, link_id), (a, link_id + 1000)):
+            response = agent_api.delete(self.url(ticket, f"links/{some_id}/"))
+            assert response.status_code == 404 and error_of(response)["code"] == "not_found"
+        assert self.link_count() == 1
+
+    def test_requester_cannot_list_add_or_remove_links(self, tenant, agent_api, agent, requester):
+        a = self.create_ticket(by=agent, requester=requester)
+        b = self.create_ticket(by=agent, requester=requester)
+        link_id = agent_api.post(self.url(a, "links/"), {"kind": "related_to", "number": b.number}).json()["id"]
+        own = api_client(tenant, requester)
+        for response in (own.get(self.url(a, "links/")),
+                         own.post(self.url(a, "links/"), {"kind": "causes", "number": b.number}),
+                         own.delete(self.url(a, f"links/{link_id}/"))):
+            assert response.status_code == 403 and error_of(response)["code"] == "permission_denied"
+        assert self.link_count() == 1
+        # Nor do links show on the requester's timeline (they would name tickets the requester cannot see).
+        timeline = own.get(self.url(a, "timeline/")).json()["results"]
+        assert timeline and "link" not in [entry["kind"] for entry in timeline]
+
+    def test_links_query_count_does_not_grow_with_links(self, agent_api, agent, requester):
+        ticket = self.create_ticket(by=agent, requester=requester)
+        counts = {}
+        for total in (1, 6):
+            while self.link_count() < total:
+                other = self.create_ticket(by=agent, requester=requester)
+                agent_api.post(self.url(ticket, "links/"), {"kind": "parent_of", "number": other.number})
+            agent_api.get(self.url(ticket, "links/"))
+            with CaptureQueriesContext(connection) as queries:
+                response = agent_api.get(self.url(ticket, "links/"))
+            assert len(response.json()) == total
+            counts[total] = len(queries)
+        assert counts[1] == counts[6] <= 8, counts
+
+    def test_other_tenant_cannot_list_add_or_remove_links(self, tenant, other_tenant, agent, requester, agent_api):
+        with schema_context(other_tenant.schema_name):  # first, so that beta's numbers cannot reach alpha's below
+            beta_agent = AgentFactory(email="beta-links-agent@example.test")
+            beta_ticket = self.create_ticket(by=beta_agent, requester=beta_agent)
+        ticket = self.ticket_beta_does_not_have(by=agent, requester=requester, other_tenant=other_tenant)
+        other = self.create_ticket(by=agent, requester=requester)
+        link_id = agent_api.post(self.url(ticket, "links/"), {"kind": "related_to", "number": other.number}).json()["id"]
+        beta = api_client(other_tenant, beta_agent)
+        assert beta.get(self.url(ticket, "links/")).status_code == 404
+        assert beta.post(self.url(ticket, "links/"), {"kind": "causes", "number": beta_ticket.number}).status_code == 404
+        assert beta.delete(self.url(ticket, f"links/{link_id}/")).status_code == 404
+        # Nor can beta link its own ticket to alpha's number: it does not exist there.
+        response = beta.post(self.url(beta_ticket, "links/"), {"kind": "related_to", "number": ticket.number})
+        assert response.status_code == 400 and "number" in error_of(response)["fields"]
+        with schema_context(other_tenant.schema_name):
+            assert self.link_count() == 0
+        back_to(tenant)
+        assert self.link_count() == 1

@@ -4,7 +4,8 @@ A process app subclasses ``TicketViewSet``, names its model, serializers and
 queries, and overrides the ``*_ticket`` hooks with its own service functions.
 Everything else comes from here and from ``Model.workflow``: one
 ``actions/<name>/`` endpoint per declared transition (each with its own
-documented body), the timeline, comments and attachments, ETag/If-Match.
+documented body), the timeline, comments, attachments and links (tickets.api.links),
+ETag/If-Match.
 
 Tickets are addressed by number (``INC0001001``), never by database id.
 """
@@ -23,6 +24,7 @@ from tickets import queries as ticket_queries
 from tickets import types
 from tickets import services as ticket_services
 from tickets.api.errors import ErrorSerializer
+from tickets.api.links import TicketLinksMixin
 from tickets.api.pagination import TicketCursorPagination, TimelineCursorPagination
 from tickets.api.preconditions import IF_MATCH_PARAMETER, expected_version
 from tickets.api.serializers import (
@@ -49,7 +51,7 @@ ETAG_HEADER = OpenApiParameter(
 )
 
 
-class TicketViewSet(ApiViewMixin, viewsets.GenericViewSet):
+class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
     """Subclasses set the class attributes below and override the ``*_ticket`` hooks."""
 
     model = None  # a tickets.models.Ticket subclass with a workflow
@@ -60,7 +62,7 @@ class TicketViewSet(ApiViewMixin, viewsets.GenericViewSet):
     pagination_class = TicketCursorPagination
     lookup_field = "number"
     lookup_value_regex = r"[A-Za-z0-9]+"
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]  # delete: links only
 
     # -- hooks: each ticket type plugs in its own queries and services ------------------------
     def list_queryset(self):

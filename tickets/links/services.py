@@ -1,0 +1,122 @@
+"""Linking and unlinking tickets: the only writers of ``TicketLink``.
+
+Each write locks both tickets (in a fixed order, so two agents linking the same pair from either
+side queue instead of deadlocking), records the change on both tickets' timelines and announces
+``linked`` / ``unlinked`` for each ticket after commit. Refusals name the field they are about:
+``number`` for the other ticket, ``kind`` for the kind.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from tickets import events
+from tickets.exceptions import NotPermitted, TicketError, ValidationFailed
+from tickets.links.kinds import KINDS
+from tickets.models import TicketLink, TimelineEntry, ticket_type_label
+
+
+class LinkNotFound(TicketError):
+    status_code = 404
+    code = "not_found"
+
+
+def _key(ticket) -> tuple[str, int]:
+    return ticket_type_label(ticket), ticket.pk
+
+
+def _lock(*tickets) -> None:
+    for ticket in sorted(tickets, key=_key):
+        if not type(ticket)._default_manager.select_for_update().filter(pk=ticket.pk).exists():
+            raise ValidationFailed("The link was not made.",
+                                   fields={"number": [f"{ticket.number} no longer exists."]})
+
+
+def between(a, b) -> Q:
+    """Links joining the two tickets, whichever is the source."""
+    (a_type, a_id), (b_type, b_id) = _key(a), _key(b)
+    return (Q(source_type=a_type, source_id=a_id, target_type=b_type, target_id=b_id)
+            | Q(source_type=b_type, source_id=b_id, target_type=a_type, target_id=a_id))
+
+
+def involving(ticket) -> Q:
+    label, pk = _key(ticket)
+    return Q(source_type=label, source_id=pk) | Q(target_type=label, target_id=pk)
+
+
+def _record(link, kind, ticket, other, *, is_source: bool, action: str, by) -> None:
+    from tickets.services import record
+
+    record(ticket, kind=TimelineEntry.Kind.LINK, by=by, data={
+        "action": action, "link_id": link.pk, "kind": kind.name, "label": kind.label_from(source=is_source),
+        "ticket_type": ticket_type_label(other), "number": other.number, "title": other.title,
+    })
+
+
+def _announce(name: str, link, kind, ticket, other, *, is_source: bool, by) -> None:
+    events.publish(events.TicketEvent(name, ticket, by, {
+        "link_id": link.pk, "kind": kind.name, "label": kind.label_from(source=is_source),
+        "other_type": ticket_type_label(other), "other_id": other.pk, "other_number": other.number,
+    }))
+
+
+def link_tickets(source, target, kind: str, *, by) -> TicketLink:
+    """Link ``source`` to ``target`` as ``kind`` ("INC1 causes INC2"); refuses or writes nothing."""
+    if not by.is_agent:
+        raise NotPermitted("Only agents can link tickets.")
+    link_kind = KINDS.get(kind)
+    if link_kind is None:
+        raise ValidationFailed("The link was not made.", fields={"kind": [f"Unknown link kind '{kind}'."]})
+    if _key(source) == _key(target):
+        raise ValidationFailed("The link was not made.",
+                               fields={"number": [f"{source.number} cannot be linked to itself."]})
+    refusal = link_kind.refusal(source, target)
+    if refusal:
+        raise ValidationFailed("The link was not made.", fields={"kind": [refusal]})
+    with transaction.atomic():
+        _lock(source, target)
+        if TicketLink.objects.filter(between(source, target), kind=link_kind.name).exists():
+            raise _already_linked(source, target, link_kind)
+        try:
+            with transaction.atomic():
+                link = TicketLink.objects.create(
+                    kind=link_kind.name, source_type=ticket_type_label(source), source_id=source.pk,
+                    target_type=ticket_type_label(target), target_id=target.pk,
+                    created_by=by if getattr(by, "pk", None) else None)
+        except IntegrityError:  # made by a concurrent request in between: the same refusal
+            raise _already_linked(source, target, link_kind) from None
+        for ticket, other, is_source in ((source, target, True), (target, source, False)):
+            _record(link, link_kind, ticket, other, is_source=is_source, action="linked", by=by)
+            _announce(events.LINKED, link, link_kind, ticket, other, is_source=is_source, by=by)
+    return link
+
+
+def _already_linked(source, target, kind) -> ValidationFailed:
+    return ValidationFailed("The link was not made.", fields={"number": [
+        f"{source.number} and {target.number} are already linked as '{kind.label}'"
+        f"{'' if kind.symmetric else ' (in one direction or the other)'}."]})
+
+
+def unlink(ticket, link_id: int, *, by) -> None:
+    """Remove link ``link_id`` of ``ticket``; a link that is not ``ticket``'s is not found."""
+    from tickets.links.queries import other_end
+
+    if not by.is_agent:
+        raise NotPermitted("Only agents can remove links.")
+    with transaction.atomic():
+        link = TicketLink.objects.select_for_update().filter(involving(ticket), pk=link_id).first()
+        if link is None:
+            raise LinkNotFound(f"{ticket.number} has no link {link_id}.")
+        is_source = (link.source_type, link.source_id) == _key(ticket)
+        # None when the other ticket was deleted: the dangling link can still be removed.
+        other = other_end(link, ticket)
+        _lock(ticket, *([other] if other is not None else []))
+        link_kind = KINDS.get(link.kind)
+        link.delete()
+        link.pk = link_id
+        if link_kind is None or other is None:
+            return
+        for this, that, this_is_source in ((ticket, other, is_source), (other, ticket, not is_source)):
+            _record(link, link_kind, this, that, is_source=this_is_source, action="unlinked", by=by)
+            _announce(events.UNLINKED, link, link_kind, this, that, is_source=this_is_source, by=by)

@@ -29,11 +29,7 @@ class ProblemViewSet(TicketViewSet):
 
     def create_ticket(self, data):
         self.require_agent("Only agents can raise problems.")
-        return services.create_problem(by=self.request.user, **data)
-
-    def transition_ticket(self, ticket, action_name, *, fields, comment, expected_version):
-        return services.transition_problem(ticket, action_name, by=self.request.user, fields=fields,
-                                           comment=comment, expected_version=expected_version)
+        return super().create_ticket(data)
 
     @extend_schema(
         summary="Publish the known error",

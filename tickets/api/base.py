@@ -66,22 +66,28 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
 
     # -- hooks: each ticket type plugs in its own queries and services ------------------------
     def list_queryset(self):
-        return ticket_queries.for_list(types.for_model(self.model), self.request.user)
+        return ticket_queries.for_list(self.ticket_type, self.request.user)
 
     def detail_queryset(self):
-        return ticket_queries.for_detail(types.for_model(self.model), self.request.user)
+        return ticket_queries.for_detail(self.ticket_type, self.request.user)
+
+    # By default each hook calls the service the type registered (tickets.types.TicketType).
+    @property
+    def ticket_type(self):
+        return types.for_model(self.model)
 
     def create_ticket(self, data: dict):
-        raise NotImplementedError
+        return self.ticket_type.create(by=self.request.user, **data)
 
     def update_ticket(self, ticket, *, changes: dict, expected_version: int | None):
-        raise NotImplementedError
+        return self.ticket_type.update(ticket, by=self.request.user, changes=changes, expected_version=expected_version)
 
     def transition_ticket(self, ticket, action_name: str, *, fields: dict, comment: str, expected_version: int | None):
-        raise NotImplementedError
+        return self.ticket_type.transition(ticket, action_name, by=self.request.user, fields=fields, comment=comment,
+                                           expected_version=expected_version)
 
     def comment_on_ticket(self, ticket, *, body: str, is_public: bool):
-        return ticket_services.add_comment(ticket, by=self.request.user, body=body, is_public=is_public, channel="api")
+        return self.ticket_type.comment(ticket, by=self.request.user, body=body, is_public=is_public, channel="api")
 
     def attach_to_ticket(self, ticket, *, upload, is_public: bool):
         return ticket_services.add_attachment(ticket, by=self.request.user, upload=upload, is_public=is_public)

@@ -12,8 +12,8 @@ from accounts import services
 from accounts.access import agent_required
 from accounts.forms_settings import GroupForm, PersonForm, PriorityMatrixForm
 from accounts.models import AssignmentGroup, User
+from core.exceptions import TicketError
 from tickets import services as ticket_services
-from tickets.exceptions import TicketError
 from tickets.forms import add_service_errors
 from tickets.models import PriorityMatrixEntry, Urgency
 

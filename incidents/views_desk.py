@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import agent_required
 from accounts.models import AssignmentGroup, User
+from core.exceptions import StaleVersion, TicketError
 from incidents import queries, services
 from incidents.filters import IncidentFilter
 from incidents.forms import ActionForm, CommentForm, IncidentEditForm, IncidentFieldsForm, add_service_errors
@@ -17,7 +18,6 @@ from incidents.models import Incident
 from incidents.views_common import attachments, timeline
 from sla import queries as sla_queries
 from tickets import services as ticket_services
-from tickets.exceptions import StaleVersion, TicketError
 from tickets.models import Priority
 from tickets.workflow import AGENT
 

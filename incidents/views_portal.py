@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import portal_user_required
+from core.exceptions import TicketError
 from incidents import queries, services
 from incidents.forms import CommentForm, PortalIncidentForm, add_service_errors
 from incidents.views_common import attachments, timeline
 from incidents.workflow import OPEN, RESOLVED
 from tickets import services as ticket_services
-from tickets.exceptions import TicketError
 from tickets.models import Channel, Impact
 
 

@@ -11,10 +11,10 @@ from django import forms
 
 from accounts import time_zones
 from accounts.models import AssignmentGroup, User
+from core.exceptions import TicketError
 from sla import configuration
 from sla.formatting import DURATION_HELP, format_duration, parse_duration
 from sla.models import Calendar, EscalationRule, Metric, Policy, Weekday
-from tickets.exceptions import TicketError
 from tickets.models import Category, Channel, Priority
 from tickets.registry import ticket_models
 

@@ -17,8 +17,8 @@ from accounts.views_settings import admin_required
 from sla import configuration
 from sla.forms import (BetweenForm, CalendarForm, DueDateForm, EscalationFormSet, HolidayImportForm, PolicyForm,
                        escalation_initial)
+from core.exceptions import TicketError
 from sla.models import Calendar, Metric, Policy, Weekday
-from tickets.exceptions import TicketError
 from tickets.forms import add_service_errors
 from tickets.models import Channel, Priority
 from tickets.registry import ticket_models

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from tickets.exceptions import TicketError
+from core.exceptions import TicketError
 
 
 def add_service_errors(form: forms.Form, exc: TicketError, aliases: dict | None = None) -> None:

@@ -32,9 +32,9 @@ from tickets.api.serializers import (
     caller_role,
     transition_input_serializer,
 )
+from core.exceptions import NotPermitted
 from tickets.api.views import ApiViewMixin
 from tickets.attachments import can_download, download_response
-from tickets.exceptions import NotPermitted
 from tickets.workflow import AGENT
 
 ERROR = OpenApiResponse(ErrorSerializer)

@@ -12,7 +12,7 @@ from accounts.access import tenant_only
 from accounts.forms import ApiTokenForm, RateLimitedLoginForm, TimeZoneForm
 from accounts.models import ApiToken
 from core.exceptions import TicketError
-from tickets.forms import add_service_errors
+from core.forms import add_service_errors
 
 
 class LoginView(auth_views.LoginView):

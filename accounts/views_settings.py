@@ -13,8 +13,8 @@ from accounts.access import agent_required
 from accounts.forms_settings import GroupForm, PersonForm, PriorityMatrixForm
 from accounts.models import AssignmentGroup, User
 from core.exceptions import TicketError
+from core.forms import add_service_errors
 from tickets import services as ticket_services
-from tickets.forms import add_service_errors
 from tickets.models import PriorityMatrixEntry, Urgency
 
 

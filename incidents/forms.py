@@ -7,7 +7,6 @@ from accounts.models import AssignmentGroup, User
 from core.exceptions import AttachmentRejected
 from incidents.models import HoldReason, Incident, ResolutionCode
 from tickets import attachments as attachment_rules
-from tickets.forms import add_service_errors  # noqa: F401  (re-exported for the incident views)
 from tickets.models import Category, Channel, Impact, Urgency
 
 

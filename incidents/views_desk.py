@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 from accounts.access import agent_required
 from accounts.models import AssignmentGroup, User
 from core.exceptions import StaleVersion, TicketError
+from core.forms import add_service_errors
 from incidents import queries, services
 from incidents.filters import IncidentFilter
-from incidents.forms import ActionForm, CommentForm, IncidentEditForm, IncidentFieldsForm, add_service_errors
+from incidents.forms import ActionForm, CommentForm, IncidentEditForm, IncidentFieldsForm
 from incidents.models import Incident
 from incidents.views_common import attachments, timeline
 from sla import queries as sla_queries

@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import portal_user_required
 from core.exceptions import TicketError
+from core.forms import add_service_errors
 from incidents import queries, services
-from incidents.forms import CommentForm, PortalIncidentForm, add_service_errors
+from incidents.forms import CommentForm, PortalIncidentForm
 from incidents.views_common import attachments, timeline
 from incidents.workflow import OPEN, RESOLVED
 from tickets import services as ticket_services

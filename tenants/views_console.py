@@ -11,9 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.exceptions import TicketError
+from core.forms import add_service_errors
 from tenants import queries, services
 from tenants.forms import BrandingForm, SuspendForm, TenantCreateForm
-from tickets.forms import add_service_errors
 
 
 def operator_required(view):

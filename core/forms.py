@@ -1,4 +1,4 @@
-"""UI helpers shared by every server-rendered form that calls a service."""
+"""Form-side mapping of service refusals, shared by every server-rendered form that calls a service."""
 
 from django import forms
 

@@ -43,6 +43,8 @@ SITE_URL = site_url_setting(os.environ.get("SITE_URL", ""), base_domain=BASE_DOM
 
 SHARED_APPS = [
     "django_tenants",
+    # The ground floor: no models; its templates and `{% load ui %}` serve every layout.
+    "core",
     "tenants",
     "accounts",
     "django.contrib.contenttypes",

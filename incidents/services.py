@@ -23,7 +23,7 @@ def create_incident(*, by, requester=None, title, description="", channel=Channe
     if opened_at is not None:
         fields["opened_at"] = opened_at
     if parent is not None and parent.parent_id:
-        from tickets.exceptions import ValidationFailed
+        from core.exceptions import ValidationFailed
 
         raise ValidationFailed("The ticket could not be created.",
                                fields={"parent": [f"{parent.number} is itself a child; link to its parent."]})

@@ -7,7 +7,7 @@ from problems import links
 from problems.models import Problem
 from tickets import services as ticket_services
 from tickets import types
-from tickets.exceptions import NotPermitted, TicketError, ValidationFailed
+from core.exceptions import NotPermitted, TicketError, ValidationFailed
 from tickets.models import Channel
 
 

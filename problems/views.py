@@ -10,7 +10,7 @@ from problems import queries, services
 from problems.filters import KnownErrorFilter
 from problems.models import Problem
 from tickets import types
-from tickets.exceptions import TicketError
+from core.exceptions import TicketError
 from tickets.models import Category
 
 

@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from core.exceptions import NotPermitted, StaleVersion, ValidationFailed
 from tickets import events, markdown, numbering
-from tickets.exceptions import NotPermitted, StaleVersion, ValidationFailed
 from tickets.models import DEFAULT_PRIORITY_MATRIX, PriorityMatrixEntry, TimelineEntry, ticket_type_label
 from tickets.workflow import AGENT, REQUESTER
 

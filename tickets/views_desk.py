@@ -18,8 +18,9 @@ from accounts.access import agent_required
 from accounts.models import AssignmentGroup, User
 from tickets import extensions, queries, types
 from tickets import services as ticket_services
-from tickets.exceptions import StaleVersion, TicketError
-from tickets.forms import ActionForm, CommentForm, add_service_errors
+from core.exceptions import StaleVersion, TicketError
+from core.forms import add_service_errors
+from tickets.forms import ActionForm, CommentForm
 from tickets.links import views as link_views
 from tickets.models import Priority
 from tickets.workflow import AGENT

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 from accounts.access import portal_user_required
 from tickets import queries, types
 from tickets import services as ticket_services
-from tickets.exceptions import TicketError
-from tickets.forms import CommentForm, add_service_errors
+from core.exceptions import TicketError
+from core.forms import add_service_errors
+from tickets.forms import CommentForm
 from tickets.models import Channel, Impact
 from tickets.workflow import REQUESTER
 

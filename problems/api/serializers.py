@@ -4,7 +4,8 @@ from rest_framework import serializers
 
 from accounts.models import AssignmentGroup, User
 from problems.models import Problem, ResolutionCode, RootCauseCategory
-from tickets.api.serializers import StrictInputMixin, TicketSerializer
+from core.api.strict import StrictInputMixin
+from tickets.api.serializers import TicketSerializer
 from tickets.models import Category, Channel, Impact, Urgency
 
 PROBLEM_FIELDS = ("affected_service", "root_cause_category", "root_cause", "workaround", "permanent_fix", "rca_notes")

@@ -12,10 +12,10 @@ from problems.api.serializers import (
 from problems.filters import KnownErrorFilter, ProblemFilter
 from problems.models import Problem
 from tickets.api.base import ERROR, NUMBER_PARAMETER, TicketViewSet
-from tickets.api.pagination import TicketCursorPagination
+from core.api.pagination import NewestFirstPagination
 from tickets.api.preconditions import IF_MATCH_PARAMETER, expected_version
-from tickets.api.views import ApiViewMixin
-from tickets.exceptions import NotPermitted
+from core.api.views import ApiViewMixin
+from core.exceptions import NotPermitted
 
 
 class ProblemViewSet(TicketViewSet):
@@ -68,7 +68,7 @@ class KnownErrorViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
     serializer_class = KnownErrorSerializer
     filterset_class = KnownErrorFilter
-    pagination_class = TicketCursorPagination
+    pagination_class = NewestFirstPagination
     lookup_field = "number"
     lookup_value_regex = r"[A-Za-z0-9]+"
     queryset = Problem.objects.none()

@@ -4,10 +4,10 @@ import pytest
 from django.core import mail
 from django.db import connection
 
+from core.exceptions import InvalidTransition, NotPermitted, StaleVersion, ValidationFailed
 from incidents import services
 from incidents.models import Incident
 from tests.factories import AgentFactory, RequesterFactory, make_incident
-from tickets.exceptions import InvalidTransition, NotPermitted, StaleVersion, ValidationFailed
 from tickets.models import TimelineEntry
 
 

@@ -20,12 +20,14 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from core.api.errors import ErrorSerializer
+from core.api.pagination import NewestFirstPagination, OldestFirstPagination
+from core.api.views import ApiViewMixin
+from core.exceptions import NotPermitted
 from tickets import queries as ticket_queries
 from tickets import types
 from tickets import services as ticket_services
-from tickets.api.errors import ErrorSerializer
 from tickets.api.links import TicketLinksMixin
-from tickets.api.pagination import TicketCursorPagination, TimelineCursorPagination
 from tickets.api.preconditions import IF_MATCH_PARAMETER, expected_version
 from tickets.api.serializers import (
     AttachmentSerializer,
@@ -35,9 +37,7 @@ from tickets.api.serializers import (
     caller_role,
     transition_input_serializer,
 )
-from tickets.api.views import ApiViewMixin
 from tickets.attachments import can_download, download_response
-from tickets.exceptions import NotPermitted
 from tickets.workflow import AGENT
 
 ERROR = OpenApiResponse(ErrorSerializer)
@@ -59,7 +59,7 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
     create_serializer_class = None
     update_serializer_class = None
     filterset_class = None
-    pagination_class = TicketCursorPagination
+    pagination_class = NewestFirstPagination
     lookup_field = "number"
     lookup_value_regex = r"[A-Za-z0-9]+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]  # delete: links only
@@ -207,7 +207,7 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
         parameters=[NUMBER_PARAMETER],
         responses={200: TimelineEntrySerializer(many=True), 404: ERROR},
     )
-    @action(detail=True, methods=["get"], pagination_class=TimelineCursorPagination, filterset_class=None,
+    @action(detail=True, methods=["get"], pagination_class=OldestFirstPagination, filterset_class=None,
             filter_backends=[])
     def timeline(self, request, number=None):
         ticket = self.get_ticket()

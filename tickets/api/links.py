@@ -14,9 +14,10 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from tickets.api.errors import ErrorSerializer
-from tickets.api.serializers import StrictInputMixin, UserRefSerializer
-from tickets.exceptions import ValidationFailed
+from core.api.errors import ErrorSerializer
+from core.api.strict import StrictInputMixin
+from tickets.api.serializers import UserRefSerializer
+from core.exceptions import ValidationFailed
 from tickets.links.kinds import SIDES, side_choices
 from tickets.links.queries import Link, links_of
 from tickets.links.services import link_tickets, unlink

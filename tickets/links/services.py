@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from tickets import events
-from tickets.exceptions import NotPermitted, TicketError, ValidationFailed
+from core.exceptions import NotPermitted, TicketError, ValidationFailed
 from tickets.links.kinds import KINDS
 from tickets.models import TicketLink, TimelineEntry, ticket_type_label
 

@@ -36,7 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from bench import indexes, scenarios
+from demo import indexes, scenarios
 from tickets import markdown, numbering
 from tickets.models import ticket_type_label
 

@@ -2,7 +2,7 @@
 
 from rest_framework.parsers import JSONParser
 
-from tickets.api import schema  # noqa: F401  (registers the filter parameters' schema extension)
+from core.api import schema  # noqa: F401  (registers the filter parameters' schema extension)
 
 
 class ApiViewMixin:

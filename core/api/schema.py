@@ -10,7 +10,7 @@ adds, in one place, what every operation's declaration would otherwise have to r
 - ``additionalProperties: false`` on request bodies: every input serializer refuses unknown
   fields (``StrictInputMixin``), so the schema says so.
 
-``FilterParameters`` below is registered by importing this module (``tickets.api.views`` does).
+``FilterParameters`` below is registered by importing this module (``core.api.views`` does).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from tickets.exceptions import TicketError
+from core.exceptions import TicketError
 
 # DRF's JSONParser prefixes its message with this; we reword it for people.
 _JSON_PARSE_PREFIX = "JSON parse error - "

@@ -1,8 +1,10 @@
+"""Cursor pagination for every API list: stable under inserts, no OFFSET, no COUNT; bad page sizes are refused."""
+
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
 
-class TicketCursorPagination(CursorPagination):
+class NewestFirstPagination(CursorPagination):
     """Newest first by id: stable under inserts, and cheap on any page (no OFFSET, no COUNT)."""
 
     ordering = "-id"
@@ -32,7 +34,7 @@ class TicketCursorPagination(CursorPagination):
         return parameters
 
 
-class TimelineCursorPagination(TicketCursorPagination):
-    """Oldest first, as a conversation reads."""
+class OldestFirstPagination(NewestFirstPagination):
+    """Oldest first, as a conversation (a ticket's timeline) reads."""
 
     ordering = ("created_at", "id")

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants import demo
+from demo import data as demo_data
+from demo.seeding import bulk_seed_incidents
 from tenants.models import Tenant
 
 
@@ -12,10 +13,8 @@ class Command(BaseCommand):
         parser.add_argument("--incidents", type=int, default=0, help="Bulk-insert this many incidents (benchmarks).")
 
     def handle(self, tenant=None, incidents=0, **options):
-        demo.seed_demo(stdout=self.stdout)
+        demo_data.seed_demo(stdout=self.stdout)
         if incidents:
-            from bench.seeding import bulk_seed_incidents
-
             target = Tenant.objects.filter(slug=tenant or "acme").first()
             if target is None:
                 raise CommandError(f"No tenant {tenant!r}.")

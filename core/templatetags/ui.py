@@ -1,24 +1,9 @@
-"""Small display helpers for the desk and portal templates."""
+"""Display helpers about no domain, for every layout (`{% load ui %}`): people, ages, form fields."""
 
 from django import template
 from django.utils import timezone
 
-from incidents.workflow import WORKFLOW
-
 register = template.Library()
-
-FIELD_LABELS = {"hold_reason": "Hold reason", "resolution_code": "Resolution code",
-                "resolution_notes": "Resolution notes", "cancel_reason": "Cancel reason"}
-
-
-@register.filter
-def state_label(value: str) -> str:
-    return WORKFLOW.states.get(value, value or "")
-
-
-@register.filter
-def field_label(name: str) -> str:
-    return FIELD_LABELS.get(name, str(name).replace("_", " ").capitalize())
 
 
 @register.filter
@@ -45,4 +30,5 @@ def age(value) -> str:
 
 @register.simple_tag
 def field_required(field) -> bool:
+    """Required by the form, or by the workflow action the form submits (``required_by_action``)."""
     return getattr(field.field, "required_by_action", False) or field.field.required

@@ -101,7 +101,7 @@ def populate_tenant(tenant: Tenant, *, seed: int = 7) -> None:
             group.members.add(agent, admin)
             group.manager = admin
             group.save(update_fields=["manager"])
-        from sla import demo as sla_demo
+        from demo import sla as sla_demo
 
         sla_demo.configure(tenant, admin=admin)
         agents = [agent]

@@ -5,12 +5,12 @@ from django.db import connection
 from django.db.models import Count
 
 from accounts.models import User
-from bench.seeding import bulk_seed_incidents
+from demo.seeding import bulk_seed_incidents
 from incidents.models import Incident
 from incidents.workflow import OPEN
+from tests.factories import make_incident
 from tickets import markdown
 from tickets.models import DEFAULT_PRIORITY_MATRIX, PriorityMatrixEntry, TimelineEntry
-from tests.factories import make_incident
 
 N = 500
 

@@ -1,4 +1,8 @@
-"""Domain errors raised by services; the API and UI map them in one place each."""
+"""Domain errors raised by services in every app (tenants, people, calendars, tickets).
+
+The API (core.api.errors) and the UI (core.forms) map them in one place each. The base keeps
+its historical name, ``TicketError``, although tenant and account services raise it too.
+"""
 
 
 class TicketError(Exception):

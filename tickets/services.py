@@ -8,6 +8,7 @@ wrap them with what is their own (incidents.services, ...), never bypass them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone as dt_timezone
 from typing import Any, Iterable
 
 from django.core.exceptions import ValidationError
@@ -84,6 +85,8 @@ def _display(ticket, field: models.Field, value: Any) -> Any:
         return dict(field.flatchoices).get(value, value)
     if isinstance(value, (int, float, bool, str)):
         return value
+    if isinstance(value, datetime):  # stored as the instant in UTC, to the minute
+        return value.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return str(value)
 
 

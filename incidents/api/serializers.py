@@ -2,11 +2,9 @@
 
 from rest_framework import serializers
 
-from accounts.models import AssignmentGroup, User
-from core.api.strict import StrictInputMixin
 from incidents.models import HoldReason, Incident, ResolutionCode
-from tickets.api.serializers import TicketSerializer
-from tickets.models import Category, Channel, Impact, Urgency
+from tickets.api.serializers import TicketInputSerializer, TicketSerializer
+from tickets.models import Channel
 
 
 class IncidentSerializer(TicketSerializer):
@@ -26,27 +24,16 @@ class IncidentSerializer(TicketSerializer):
         read_only_fields = fields
 
 
-class IncidentInputSerializer(StrictInputMixin, serializers.ModelSerializer):
-    """Fields shared by create and edit; relations are ids (the parent is a number) in this tenant."""
+class IncidentInputSerializer(TicketInputSerializer):
+    """Fields shared by create and edit (the parent is a number)."""
 
-    requester = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
-                                                   help_text="User id (agents only; default: the caller).")
-    assignment_group = serializers.PrimaryKeyRelatedField(queryset=AssignmentGroup.objects.filter(is_active=True),
-                                                          required=False, allow_null=True, help_text="Group id (agents only).")
-    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True,
-                                                  help_text="Agent id (agents only); must be in the group if one is set.")
-    impact = serializers.ChoiceField(choices=Impact.choices, required=False, help_text="1 high .. 3 low (default 3).")
-    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, help_text="1 high .. 3 low (default 3).")
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True),
-                                                  required=False, allow_null=True)
     parent = serializers.SlugRelatedField(slug_field="number", queryset=Incident.objects.all(), required=False,
                                           allow_null=True,
                                           help_text="Parent incident number, e.g. INC0001001 (agents only).")
 
     class Meta:
         model = Incident
-        fields = ("title", "description", "impact", "urgency", "category", "requester", "assignment_group",
-                  "assignee", "channel", "is_major", "parent")
+        fields = (*TicketInputSerializer.COMMON_INPUT_FIELDS, "is_major", "parent")
 
 
 class IncidentCreateSerializer(IncidentInputSerializer):

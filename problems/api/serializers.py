@@ -2,11 +2,9 @@
 
 from rest_framework import serializers
 
-from accounts.models import AssignmentGroup, User
 from problems.models import Problem, ResolutionCode, RootCauseCategory
-from core.api.strict import StrictInputMixin
-from tickets.api.serializers import TicketSerializer
-from tickets.models import Category, Channel, Impact, Urgency
+from tickets.api.serializers import TicketInputSerializer, TicketSerializer
+from tickets.models import Channel
 
 PROBLEM_FIELDS = ("affected_service", "root_cause_category", "root_cause", "workaround", "permanent_fix", "rca_notes")
 
@@ -24,24 +22,12 @@ class ProblemSerializer(TicketSerializer):
         read_only_fields = fields
 
 
-class ProblemInputSerializer(StrictInputMixin, serializers.ModelSerializer):
-    requester = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
-                                                   help_text="User id (default: the caller).")
-    assignment_group = serializers.PrimaryKeyRelatedField(queryset=AssignmentGroup.objects.filter(is_active=True),
-                                                          required=False, allow_null=True,
-                                                          help_text="The problem owner group's id.")
-    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True,
-                                                  help_text="The problem owner (an agent of the group).")
-    impact = serializers.ChoiceField(choices=Impact.choices, required=False)
-    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True),
-                                                  required=False, allow_null=True)
+class ProblemInputSerializer(TicketInputSerializer):
     root_cause_category = serializers.ChoiceField(choices=RootCauseCategory.choices, required=False, allow_blank=True)
 
     class Meta:
         model = Problem
-        fields = ("title", "description", "impact", "urgency", "category", "requester", "assignment_group",
-                  "assignee", "channel", *PROBLEM_FIELDS)
+        fields = (*TicketInputSerializer.COMMON_INPUT_FIELDS, *PROBLEM_FIELDS)
 
 
 class ProblemCreateSerializer(ProblemInputSerializer):

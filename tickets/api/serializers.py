@@ -11,7 +11,8 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from core.api.strict import StrictInputMixin
-from tickets.models import Attachment, Channel, TimelineEntry
+from accounts.models import AssignmentGroup, User
+from tickets.models import Attachment, Category, Channel, Impact, TimelineEntry, Urgency
 from tickets.workflow import AGENT, REQUESTER
 
 
@@ -230,3 +231,24 @@ def transition_input_serializer(model, transition) -> type[serializers.ModelSeri
                                          help_text="Optional Markdown note recorded with the state change (public)."),
         "unknown_field_message": f"Not accepted by the '{transition.name}' action.",
     })
+
+
+class TicketInputSerializer(StrictInputMixin, serializers.ModelSerializer):
+    """The fields every ticket type's create and edit bodies share; relations are ids in this tenant.
+
+    A type subclasses it with its ``Meta.model`` and ``Meta.fields`` (``COMMON_INPUT_FIELDS`` plus its own).
+    """
+
+    COMMON_INPUT_FIELDS = ("title", "description", "impact", "urgency", "category", "requester", "assignment_group",
+                           "assignee", "channel")
+
+    requester = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
+                                                   help_text="User id (agents only; default: the caller).")
+    assignment_group = serializers.PrimaryKeyRelatedField(queryset=AssignmentGroup.objects.filter(is_active=True),
+                                                          required=False, allow_null=True, help_text="Group id (agents only).")
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True,
+                                                  help_text="Agent id (agents only); must be in the group if one is set.")
+    impact = serializers.ChoiceField(choices=Impact.choices, required=False, help_text="1 high .. 3 low (default 3).")
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, help_text="1 high .. 3 low (default 3).")
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True),
+                                                  required=False, allow_null=True)

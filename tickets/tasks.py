@@ -20,6 +20,7 @@ SUBJECTS = {
     "reply_to_requester": "[{number}] New reply: {title}",
     "reply_to_assignee": "[{number}] Requester replied: {title}",
     "resolved": "[{number}] Resolved: {title}",
+    "reopened": "[{number}] Reopened: {title}",
 }
 
 

@@ -122,9 +122,9 @@ def test_a_ticket_locked_by_someone_else_is_skipped_not_waited_for(tenant):
 
 def test_the_task_closes_every_type_that_declares_auto_close(tenant, requester, agent):
     old = resolved_days_ago(make_incident(by=requester), agent, 30)
-    assert tasks.auto_close.apply(kwargs={"tenant": tenant.schema_name}).get() == 1
+    assert tasks.auto_close.apply(kwargs={"tenant": tenant.schema_name}).result == 1
     assert Incident.objects.get(pk=old.pk).state == "closed"
-    assert tasks.auto_close.apply(kwargs={"tenant": "beta"}).get() == 0  # refuses a tenant its schema is not
+    assert tasks.auto_close.apply(kwargs={"tenant": "beta"}).result == 0  # refuses a tenant its schema is not
 
 
 def test_a_workflow_without_auto_close_is_left_alone(tenant, requester, agent, monkeypatch):

@@ -288,7 +288,9 @@ def auto_close(model, *, now=None, batch_size: int = 500) -> int:
     reason = f"Closed automatically {days} days after resolution." if step.sources <= workflow.resolved else (
         f"{step.label} automatically after {days} days.")
     closed = 0
-    for pk in model.objects.filter(due).order_by("pk").values_list("pk", flat=True)[:batch_size]:
+    # Longest waiting first, in the order of the stamp the type indexes for it (incidents: inc_resolved_idx).
+    oldest_first = sorted({workflow.stamps[state] for state in step.sources})
+    for pk in model.objects.filter(due).order_by(*oldest_first, "pk").values_list("pk", flat=True)[:batch_size]:
         with transaction.atomic():
             locked = model.objects.select_for_update(skip_locked=True).filter(due, pk=pk).first()
             if locked is None:

@@ -25,8 +25,11 @@ install: $(STAMP)
 services: install
 	@$(PY) -m itsm.devservices start
 
+# Then the database checks (every schema has each ticket type's number sequence, tickets.E001):
+# a start-up that would fail on the first ticket stops here instead.
 migrate: services
 	$(PY) manage.py migrate_schemas --executor=standard
+	$(PY) manage.py check --database default
 
 demo: migrate
 	$(PY) manage.py seed_demo

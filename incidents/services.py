@@ -1,5 +1,5 @@
 """Incident actions: the shared ticket services plus what is incident-specific
-(parent/child resolution, requester replies that reopen, auto-close)."""
+(parent/child resolution, requester replies that reopen)."""
 
 from datetime import timedelta
 
@@ -7,9 +7,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from incidents.models import Incident, ResolutionCode
-from incidents.workflow import CLOSED, OPEN, RESOLVED
+from incidents.workflow import OPEN, RESOLVED
 from tickets import services as ticket_services
-from tickets.models import Channel, TimelineEntry
+from tickets.models import Channel
 from tickets.workflow import AGENT
 
 
@@ -74,23 +74,5 @@ def reopen_window() -> timedelta:
 
 
 def auto_close_resolved(*, now=None, batch_size: int = 500) -> int:
-    """Close incidents resolved longer ago than the tenant's auto-close period. Idempotent."""
-    tenant = getattr(connection, "tenant", None)
-    days = getattr(tenant, "auto_close_days", 7)
-    cutoff = (now or timezone.now()) - timedelta(days=days)
-    closed = 0
-    ids = list(Incident.objects.filter(state=RESOLVED, resolved_at__lt=cutoff).values_list("pk", flat=True)[:batch_size])
-    for incident in Incident.objects.filter(pk__in=ids):
-        with transaction.atomic():
-            locked = Incident.objects.select_for_update(skip_locked=True).filter(pk=incident.pk, state=RESOLVED).first()
-            if locked is None:
-                continue
-            locked.state = CLOSED
-            locked.closed_at = timezone.now()
-            locked.version += 1
-            locked.save(update_fields=["state", "closed_at", "version", "updated_at"])
-            ticket_services.record(locked, kind=TimelineEntry.Kind.TRANSITION, is_public=True,
-                                   body=f"Closed automatically {days} days after resolution.",
-                                   data={"action": "close", "from": RESOLVED, "to": CLOSED, "fields": {}, "automatic": True})
-            closed += 1
-    return closed
+    """Close incidents resolved longer ago than the tenant's auto-close period, as the system. Idempotent."""
+    return ticket_services.auto_close(Incident, now=now, batch_size=batch_size)

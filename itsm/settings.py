@@ -188,8 +188,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "itsm.tasks.beat_heartbeat", "schedule": 15.0},
-    "auto-close-resolved-incidents": {
-        "task": "incidents.tasks.auto_close_resolved_all_tenants",
+    # Every ticket type whose workflow declares auto_close (incidents: resolved -> closed).
+    "auto-close-tickets": {
+        "task": "tickets.tasks.auto_close_all_tenants",
         "schedule": 600.0,
     },
     # The SLA scanner: cheap when nothing is due (one index probe), so it can run often.

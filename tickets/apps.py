@@ -14,3 +14,5 @@ class TicketsConfig(AppConfig):
         # The MSP console (tenants, a floor below) counts open tickets of every registered type.
         add_open_ticket_source("tickets", lambda: [(model._meta.db_table, sorted(model.workflow.open_states))
                                                    for model in ticket_models()])
+        # The number-sequence check (tickets.E001), run by `check --database` and before migrate.
+        from tickets import checks  # noqa: F401

@@ -1,12 +1,15 @@
 """Email notifications, driven by ticket events and sent by Celery workers.
 
 Requester: on create, on each public agent reply, on resolution.
-Assignee: on assignment, and when the requester replies.
+Assignee: on assignment, when the requester replies, and when someone else reopens the ticket.
+What counts as resolution or reopening is the type's workflow's to say (``Workflow.meaning``),
+not a state's name: a type whose work ends in "fulfilled" mails its requester the same way.
 """
 
 from django.db import connection
 
 from tickets import events
+from tickets.workflow import REOPENS, RESOLVES
 
 
 def _enqueue(event: events.TicketEvent, kind: str) -> None:
@@ -41,5 +44,8 @@ def on_replied(event):
 
 @events.subscribe(events.TRANSITIONED)
 def on_transitioned(event):
-    if event.data.get("to") == "resolved":
+    meaning = type(event.ticket).workflow.meaning(event.data["from"], event.data["to"])
+    if meaning == RESOLVES:
         _enqueue(event, "resolved")
+    elif meaning == REOPENS and event.ticket.assignee_id and getattr(event.actor, "pk", None) != event.ticket.assignee_id:
+        _enqueue(event, "reopened")

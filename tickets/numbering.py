@@ -25,10 +25,23 @@ def next_number(prefix: str) -> str:
         return format_number(prefix, cursor.fetchone()[0])
 
 
-def CreateNumberSequence(prefix: str) -> migrations.RunSQL:
-    """Migration operation creating a type's number sequence in the current schema."""
-    name = sequence_name(prefix)
-    return migrations.RunSQL(
-        f"CREATE SEQUENCE IF NOT EXISTS {name} START {NUMBER_START}",
-        f"DROP SEQUENCE IF EXISTS {name}",
-    )
+class CreateNumberSequence(migrations.RunSQL):
+    """Migration operation creating a type's number sequence in the schema being migrated.
+
+    Every ticket type's initial migration lists it (``CreateNumberSequence("INC")``); with a schema
+    per tenant it runs once per tenant, so each tenant numbers its tickets on its own. The system
+    check ``tickets.E001`` (tickets/checks.py) refuses to start when a type's table exists in a
+    schema without its sequence.
+    """
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        name = sequence_name(prefix)
+        super().__init__(f"CREATE SEQUENCE IF NOT EXISTS {name} START {NUMBER_START}",
+                         f"DROP SEQUENCE IF EXISTS {name}")
+
+    def deconstruct(self):
+        return "tickets.numbering.CreateNumberSequence", [self.prefix], {}
+
+    def describe(self):
+        return f"Create the {self.prefix} ticket number sequence"

@@ -101,4 +101,4 @@ class PortalRow:
         self.ticket_type = ticket_type
         workflow = ticket_type.model.workflow
         self.state_label = workflow.states.get(self.state, self.state)
-        self.awaiting_confirmation = self.state not in workflow.open_states and self.state not in workflow.final
+        self.awaiting_confirmation = self.state in workflow.resolved

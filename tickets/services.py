@@ -8,15 +8,17 @@ wrap them with what is their own (incidents.services, ...), never bypass them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone
 from typing import Any, Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.exceptions import NotPermitted, StaleVersion, ValidationFailed
 from tickets import events, markdown, numbering
+from tickets.write_guard import direct_writes
 from tickets.models import DEFAULT_PRIORITY_MATRIX, PriorityMatrixEntry, TimelineEntry, ticket_type_label
 from tickets.workflow import AGENT, REQUESTER
 
@@ -114,6 +116,12 @@ def _check_assignment(ticket, errors: dict) -> None:
         errors.setdefault("assignee", []).append(f"{assignee} is not a member of {ticket.assignment_group}.")
 
 
+def _save(ticket, **kwargs) -> None:
+    """The one place ticket rows are saved: the models refuse any other (tickets/write_guard.py)."""
+    with direct_writes("tickets.services"):
+        ticket.save(**kwargs)
+
+
 def _lock(ticket, expected_version: int | None):
     locked = type(ticket).objects.select_for_update().get(pk=ticket.pk)
     if expected_version is not None and locked.version != int(expected_version):
@@ -147,7 +155,7 @@ def create_ticket(model, *, by, requester, title: str, channel: str, fields: dic
         ticket.number = numbering.next_number(model.NUMBER_PREFIX)
         ticket.priority = compute_priority(ticket.impact, ticket.urgency)
         ticket.description_html = markdown.render(ticket.description)
-        ticket.save()
+        _save(ticket)
         watchers = [w for w in watchers if w is not None]
         if watchers:
             ticket.watchers.add(*watchers)
@@ -206,7 +214,7 @@ def update_ticket(ticket, *, by, changes: dict, expected_version: int | None = N
         if not diff:
             return locked
         locked.version += 1
-        locked.save()
+        _save(locked)
         record(locked, kind=TimelineEntry.Kind.FIELD_CHANGE, by=by, data={"changes": diff})
         changed = {d["field"] for d in diff}
         events.publish(events.TicketEvent(events.UPDATED, locked, by, {"fields": sorted(changed)}))
@@ -217,47 +225,87 @@ def update_ticket(ticket, *, by, changes: dict, expected_version: int | None = N
 
 def transition(ticket, action: str, *, by, fields: dict | None = None, expected_version: int | None = None, comment: str = ""):
     """Take a named workflow transition; refuses with a clear message or changes nothing."""
-    model = type(ticket)
-    fields = dict(fields or {})
     with transaction.atomic():
-        locked = _lock(ticket, expected_version)
-        role = role_for(by, locked)
-        step = model.workflow.step(locked.state, action, role=role)
-        errors: dict[str, list[str]] = {}
-        unexpected = set(fields) - set(step.fields)
-        for name in sorted(unexpected):
-            errors.setdefault(name, []).append(f"Not accepted by the '{action}' action.")
-        for name, value in fields.items():
-            if name not in unexpected:
-                setattr(locked, name, value)
-        for name in step.requires:
-            value = getattr(locked, name)
-            if value is None or (isinstance(value, str) and not value.strip()):  # blank text is no root cause
-                label = model._meta.get_field(name).verbose_name
-                errors.setdefault(name, []).append(f"{str(label).capitalize()} is required to {step.label.lower()}.")
-        for name in step.fields:
-            if name in fields:
-                _clean_field(locked, name, getattr(locked, name), errors)
-        if errors:
-            raise ValidationFailed(f"Cannot {step.label.lower()} {locked.number}.", fields=errors)
-        for name in step.clears:
-            field = model._meta.get_field(name)
-            setattr(locked, name, None if field.null else "")
-        source = locked.state
-        locked.state = step.target
-        now = timezone.now()
-        for state, stamp in model.workflow.stamps.items():
-            if step.target == state:
-                setattr(locked, stamp, now)
-            elif step.target in model.workflow.open_states:
-                setattr(locked, stamp, None)
-        locked.version += 1
-        locked.save()
-        data = {"action": action, "from": source, "to": step.target,
-                "fields": {name: _display(locked, model._meta.get_field(name), getattr(locked, name)) for name in fields}}
-        record(locked, kind=TimelineEntry.Kind.TRANSITION, by=by, is_public=True, body=comment, data=data)
-        events.publish(events.TicketEvent(events.TRANSITIONED, locked, by, data))
+        return _transition_locked(_lock(ticket, expected_version), action, by=by, fields=fields, comment=comment)
+
+
+def _transition_locked(locked, action: str, *, by, fields: dict | None = None, comment: str = ""):
+    model = type(locked)
+    fields = dict(fields or {})
+    role = role_for(by, locked)
+    step = model.workflow.step(locked.state, action, role=role)
+    errors: dict[str, list[str]] = {}
+    unexpected = set(fields) - set(step.fields)
+    for name in sorted(unexpected):
+        errors.setdefault(name, []).append(f"Not accepted by the '{action}' action.")
+    for name, value in fields.items():
+        if name not in unexpected:
+            setattr(locked, name, value)
+    for name in step.requires:
+        value = getattr(locked, name)
+        if value is None or (isinstance(value, str) and not value.strip()):  # blank text is no root cause
+            label = model._meta.get_field(name).verbose_name
+            errors.setdefault(name, []).append(f"{str(label).capitalize()} is required to {step.label.lower()}.")
+    for name in step.fields:
+        if name in fields:
+            _clean_field(locked, name, getattr(locked, name), errors)
+    if errors:
+        raise ValidationFailed(f"Cannot {step.label.lower()} {locked.number}.", fields=errors)
+    for name in step.clears:
+        field = model._meta.get_field(name)
+        setattr(locked, name, None if field.null else "")
+    source = locked.state
+    locked.state = step.target
+    now = timezone.now()
+    for state, stamp in model.workflow.stamps.items():
+        if step.target == state:
+            setattr(locked, stamp, now)
+        elif step.target in model.workflow.open_states:
+            setattr(locked, stamp, None)
+    locked.version += 1
+    _save(locked)
+    data = {"action": action, "from": source, "to": step.target,
+            "fields": {name: _display(locked, model._meta.get_field(name), getattr(locked, name)) for name in fields}}
+    if isinstance(by, SystemActor):
+        data["automatic"] = True
+    record(locked, kind=TimelineEntry.Kind.TRANSITION, by=by, is_public=True, body=comment, data=data)
+    events.publish(events.TicketEvent(events.TRANSITIONED, locked, by, data))
     return locked
+
+
+AUTO_CLOSE = SystemActor("auto_close")
+
+
+def auto_close(model, *, now=None, batch_size: int = 500) -> int:
+    """Take the workflow's ``auto_close`` transition on tickets that have waited in its source states
+    for the tenant's ``auto_close_days``, as the system; returns how many it closed.
+
+    Safe to run twice and alongside itself or an agent: each ticket is locked with SKIP LOCKED and
+    re-checked under the lock, so one that is busy, already closed or reopened meanwhile is left alone.
+    """
+    workflow = model.workflow
+    if not workflow.auto_close:
+        return 0
+    step = workflow.by_name[workflow.auto_close]
+    tenant = getattr(connection, "tenant", None)
+    days = getattr(tenant, "auto_close_days", 7)
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    due = Q()
+    for state in sorted(step.sources):
+        due |= Q(state=state, **{f"{workflow.stamps[state]}__lt": cutoff})
+    reason = f"Closed automatically {days} days after resolution." if step.sources <= workflow.resolved else (
+        f"{step.label} automatically after {days} days.")
+    closed = 0
+    # Longest waiting first, in the order of the stamp the type indexes for it (incidents: inc_resolved_idx).
+    oldest_first = sorted({workflow.stamps[state] for state in step.sources})
+    for pk in model.objects.filter(due).order_by(*oldest_first, "pk").values_list("pk", flat=True)[:batch_size]:
+        with transaction.atomic():
+            locked = model.objects.select_for_update(skip_locked=True).filter(due, pk=pk).first()
+            if locked is None:
+                continue
+            _transition_locked(locked, step.name, by=AUTO_CLOSE, comment=reason)
+            closed += 1
+    return closed
 
 
 def add_comment(ticket, *, by, body: str, is_public: bool, channel: str = "", attachments: Iterable = ()):
@@ -283,7 +331,7 @@ def add_comment(ticket, *, by, body: str, is_public: bool, channel: str = "", at
         if is_public and role == AGENT and locked.first_response_at is None and by.pk != locked.requester_id:
             locked.first_response_at = entry.created_at
             update_fields.append("first_response_at")
-        locked.save(update_fields=update_fields)
+        _save(locked, update_fields=update_fields)
         events.publish(events.TicketEvent(events.REPLIED if is_public else events.NOTED, locked, by, {"entry_id": entry.pk, "role": role}))
     return entry
 
@@ -300,7 +348,7 @@ def add_attachment(ticket, *, by, upload, is_public: bool = True):
         attachment = attachment_rules.store(locked, upload=upload, by=by, is_public=is_public, entry=None)
         record(locked, kind=TimelineEntry.Kind.ATTACHMENT, by=by, is_public=is_public,
                data={"attachment_id": attachment.pk, "filename": attachment.filename, "size": attachment.size})
-        locked.save(update_fields=["updated_at"])
+        _save(locked, update_fields=["updated_at"])
     return attachment
 
 

@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 
 from tenants.services import absolute_url
+from tickets import registry, services
 from tickets.models import NotificationDelivery, TimelineEntry
 
 logger = logging.getLogger(__name__)
@@ -19,7 +20,27 @@ SUBJECTS = {
     "reply_to_requester": "[{number}] New reply: {title}",
     "reply_to_assignee": "[{number}] Requester replied: {title}",
     "resolved": "[{number}] Resolved: {title}",
+    "reopened": "[{number}] Reopened: {title}",
 }
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def auto_close_all_tenants() -> None:
+    """Beat: fan out one task per active tenant; each carries its tenant in its headers."""
+    from django_tenants.utils import get_tenant_model, tenant_context
+
+    for tenant in get_tenant_model().objects.exclude(schema_name="public").filter(status="active"):
+        with tenant_context(tenant):
+            auto_close.delay(tenant=tenant.schema_name)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def auto_close(*, tenant: str) -> int:
+    """Close what every registered type's workflow closes on its own (``Workflow.auto_close``)."""
+    if connection.schema_name != tenant:
+        logger.error("tenant mismatch in auto-close task", extra={"expected": tenant, "actual": connection.schema_name})
+        return 0
+    return sum(services.auto_close(model) for model in registry.ticket_models() if model.workflow.auto_close)
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, autoretry_for=(ConnectionError,), retry_backoff=True,

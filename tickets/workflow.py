@@ -14,6 +14,12 @@ from core.exceptions import InvalidTransition
 AGENT = "agent"
 REQUESTER = "requester"
 
+# What a transition means to people and listeners, whatever the type calls its states
+# (Workflow.meaning): mail, SLA and integrations ask for these, never for a state's name.
+RESOLVES = "resolves"  # into a resolved state: the work is done, the requester is told
+CLOSES = "closes"  # into a closed state: the ticket is finished for good
+REOPENS = "reopens"  # from a resolved or closed state back into an open one
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -58,16 +64,46 @@ class Workflow:
     final: frozenset[str] = frozenset()
     # Timestamp field set on entering a state, cleared when the ticket re-enters an open state.
     stamps: dict[str, str] = field(default_factory=dict)
+    # The meaning of states (see RESOLVES, CLOSES, REOPENS): the work is done, awaiting confirmation
+    # (e.g. "resolved", "fixed", "fulfilled"); the ticket is closed after being done (not cancelled).
+    resolved: frozenset[str] = frozenset()
+    closed: frozenset[str] = frozenset()
+    # The transition the desk takes on its own (tickets.services.auto_close) once a ticket has sat
+    # in one of its source states for the tenant's auto_close_days, counted from that state's stamp.
+    auto_close: str = ""
     by_name: dict[str, Transition] = field(init=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "by_name", {t.name: t for t in self.transitions})
         unknown = {s for t in self.transitions for s in t.sources | {t.target}} - set(self.states)
+        unknown |= (self.resolved | self.closed | self.open_states | self.paused | self.final | set(self.stamps)) - set(self.states)
         if unknown or self.initial not in self.states:
             raise ValueError(f"Workflow refers to undeclared states: {sorted(unknown)}")
+        if self.resolved & self.open_states or self.closed & self.open_states:
+            raise ValueError("A resolved or closed state cannot also be open.")
+        if self.auto_close:
+            step = self.by_name.get(self.auto_close)
+            if step is None:
+                raise ValueError(f"auto_close names an undeclared transition: {self.auto_close!r}")
+            if step.requires or AGENT not in step.roles:
+                raise ValueError(f"auto_close '{self.auto_close}' must be an agent's transition that requires no fields")
+            unstamped = sorted(s for s in step.sources if s not in self.stamps)
+            if unstamped:
+                raise ValueError(f"auto_close '{self.auto_close}' starts from states without a stamp to count from: {unstamped}")
 
     def state_choices(self) -> list[tuple[str, str]]:
         return list(self.states.items())
+
+    def meaning(self, source: str, target: str) -> str:
+        """RESOLVES, CLOSES, REOPENS or "" for a move from ``source`` to ``target``."""
+        done = self.resolved | self.closed
+        if target in self.resolved and source not in self.resolved:
+            return RESOLVES
+        if target in self.closed and source not in self.closed:
+            return CLOSES
+        if source in done and target in self.open_states:
+            return REOPENS
+        return ""
 
     def available(self, state: str, *, role: str = AGENT) -> list[Transition]:
         return [t for t in self.transitions if state in t.sources and role in t.roles]

@@ -9,6 +9,7 @@ from incidents import services
 from incidents.models import Incident
 from tests.factories import AgentFactory, RequesterFactory, make_incident
 from tickets.models import TimelineEntry
+from tickets.write_guard import direct_writes
 
 
 def timeline(incident):
@@ -147,7 +148,8 @@ def test_requester_reply_after_window_does_not_reopen(tenant, requester, agent):
     incident = make_incident(by=requester)
     incident = services.transition_incident(
         incident, "resolve", by=agent, fields={"resolution_code": "solved_remotely", "resolution_notes": "Done"})
-    Incident.objects.filter(pk=incident.pk).update(resolved_at=timezone.now() - timedelta(days=tenant.reopen_window_days + 1))
+    with direct_writes("test set-up: resolved before the reopen window"):
+        Incident.objects.filter(pk=incident.pk).update(resolved_at=timezone.now() - timedelta(days=tenant.reopen_window_days + 1))
     services.add_reply(incident, by=requester, body="Thanks")
     incident.refresh_from_db()
     assert incident.state == "resolved"
@@ -205,7 +207,8 @@ def test_auto_close_closes_only_old_resolved(tenant, requester, agent):
     for incident in (old, fresh):
         services.transition_incident(incident, "resolve", by=agent,
                                      fields={"resolution_code": "solved_remotely", "resolution_notes": "Done"})
-    Incident.objects.filter(pk=old.pk).update(resolved_at=timezone.now() - timedelta(days=30))
+    with direct_writes("test set-up: resolved 30 days ago"):
+        Incident.objects.filter(pk=old.pk).update(resolved_at=timezone.now() - timedelta(days=30))
     assert services.auto_close_resolved() == 1
     assert services.auto_close_resolved() == 0
     old.refresh_from_db(); fresh.refresh_from_db()

@@ -27,6 +27,7 @@ from tests.sla.test_clocks import HOUR, at, clock, tick
 from tickets import events
 from tickets.models import Category, Priority, TimelineEntry
 from tickets.services import SystemActor
+from tickets.write_guard import direct_writes
 
 R, FR = Metric.RESOLUTION, Metric.RESPONSE
 RESOLVE = {"resolution_code": "solved_permanently", "resolution_notes": "Fixed"}
@@ -328,7 +329,8 @@ def test_a_stale_version_rolls_the_firing_back_and_the_next_tick_retries(tenant,
 
     def behind_the_ticks_back(rule, firing, clock_, ticket):
         # As if someone had saved the ticket after the tick read it: the service must refuse the tick's version.
-        Incident.objects.filter(pk=ticket.pk).update(version=F("version") + 1)
+        with direct_writes("test: a concurrent save the tick cannot see"):
+            Incident.objects.filter(pk=ticket.pk).update(version=F("version") + 1)
         return real_perform(rule, firing, clock_, ticket)
 
     monkeypatch.setattr(actions, "perform", behind_the_ticks_back)

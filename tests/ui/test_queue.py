@@ -4,6 +4,7 @@ from django.test.utils import CaptureQueriesContext
 
 from incidents import services
 from tests.factories import AgentFactory, GroupFactory, make_incident
+from tickets.write_guard import direct_writes
 
 
 def numbers(response) -> set[str]:
@@ -125,7 +126,8 @@ def test_times_are_shown_in_the_viewers_time_zone(make_client, tenant, requester
 
     viewer = AgentFactory(time_zone="Asia/Tokyo")
     incident = make_incident(by=requester, title="Tokyo time")
-    Incident.objects.filter(pk=incident.pk).update(opened_at=datetime.datetime(2026, 1, 5, 23, 30, tzinfo=datetime.UTC))
+    with direct_writes("test set-up: opened at a known moment"):
+        Incident.objects.filter(pk=incident.pk).update(opened_at=datetime.datetime(2026, 1, 5, 23, 30, tzinfo=datetime.UTC))
     html = make_client(tenant, viewer).get("/desk/incidents/").content.decode()
     assert "06 Jan 08:30" in html
 

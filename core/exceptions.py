@@ -16,6 +16,14 @@ class TicketError(Exception):
         self.message = message
         self.fields = fields or {}
 
+    @property
+    def field_messages(self) -> list[str]:
+        return [message for messages in self.fields.values() for message in messages]
+
+    def describe(self) -> str:
+        """The message and every field message in one line, for a flash message after a redirect."""
+        return " ".join([self.message, *self.field_messages])
+
 
 class InvalidTransition(TicketError):
     status_code = 409

@@ -67,7 +67,7 @@ def transition_problem(problem, action, *, by, fields=None, expected_version=Non
                 try:
                     ticket_type.resolve_with_note(ticket, by=by, note=note)
                 except TicketError as exc:
-                    detail = "; ".join(m for ms in exc.fields.values() for m in ms) or exc.message
+                    detail = "; ".join(exc.field_messages) or exc.message
                     raise ValidationFailed(f"{problem.number} was not resolved: {ticket.number} could not be resolved.",
                                            fields={"resolve_incidents": [f"{ticket.number}: {detail}"]}) from exc
     return problem

@@ -36,7 +36,7 @@ def known_error(request, number):
         else:
             services.retire_known_error(problem, by=request.user, expected_version=request.POST.get("version") or None)
     except TicketError as exc:
-        messages.error(request, " ".join([exc.message, *[m for ms in exc.fields.values() for m in ms]]))
+        messages.error(request, exc.describe())
     else:
         messages.success(request, f"{problem.number} is {'now a published' if publish else 'no longer a'} known error.")
     return redirect("desk:detail", type_slug="problems", number=problem.number)
@@ -57,7 +57,7 @@ def apply_workaround(request, number):
     try:
         services.apply_workaround(problem, ticket, by=request.user, as_work_note=as_work_note)
     except TicketError as exc:
-        messages.error(request, " ".join([exc.message, *[m for ms in exc.fields.values() for m in ms]]))
+        messages.error(request, exc.describe())
     else:
         messages.success(request, f"The workaround of {problem.number} was added to {ticket.number} as a "
                                   f"{'work note' if as_work_note else 'reply to the requester'}.")

@@ -364,7 +364,7 @@ def assign_to_me(request, type_slug, number):
         ticket_type.update(ticket, by=request.user, changes={"assignee": request.user},
                            expected_version=request.POST.get("version") or None)
     except TicketError as exc:
-        messages.error(request, " ".join([exc.message, *[m for ms in exc.fields.values() for m in ms]]))
+        messages.error(request, exc.describe())
     else:
         messages.success(request, f"{ticket.number} is now assigned to you.")
     return redirect("desk:detail", type_slug=ticket_type.slug, number=ticket.number)

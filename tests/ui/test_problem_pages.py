@@ -11,16 +11,6 @@ from tests.factories import RequesterFactory, make_incident, make_problem, probl
 from tickets.models import Category, TicketLink, TimelineEntry
 
 
-@pytest.fixture(autouse=True)
-def isolated_cache(cache_of_its_own):
-    """Login counters never leak between UI tests."""
-
-
-@pytest.fixture
-def agent_client(make_client, tenant, agent):
-    return make_client(tenant, agent)
-
-
 @pytest.fixture
 def printers(tenant):
     return Category.objects.create(name="Printers")

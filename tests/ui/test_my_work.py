@@ -10,11 +10,6 @@ from tests.api.helpers import api_client
 from tests.factories import AgentFactory, GroupFactory, make_incident, make_problem
 
 
-@pytest.fixture(autouse=True)
-def isolated_cache(cache_of_its_own):
-    """Login counters never leak between UI tests."""
-
-
 @pytest.fixture
 def work(tenant, agent, requester, group):
     other_group = GroupFactory()

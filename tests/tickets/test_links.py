@@ -203,6 +203,17 @@ def test_links_to_a_deleted_ticket_are_left_out_and_can_be_removed(pair, agent):
     assert links_of(a) == []
     unlink(a, link.pk, by=agent)
     assert not TicketLink.objects.exists()
+    assert [(d["action"], d["number"]) for d in link_entries(a)] == [("linked", b.number), ("unlinked", None)]
+
+
+def test_the_system_can_link_as_itself(pair):
+    from tickets.services import SystemActor
+
+    a, b = pair
+    link = link_tickets(a, b, "related", by=SystemActor("monitoring"))
+    assert link.created_by is None
+    entry = TimelineEntry.objects.get(ticket_id=a.pk, kind=TimelineEntry.Kind.LINK)
+    assert entry.author is None and entry.data["source"] == "monitoring"
 
 
 def test_kinds_must_not_clash():

@@ -33,19 +33,26 @@ def _lock(*tickets, refusal: str) -> None:
             raise ValidationFailed(refusal, fields={"number": [f"{ticket.number} no longer exists."]})
 
 
+def _other_end(link, *, is_source: bool) -> tuple[str, int]:
+    return (link.target_type, link.target_id) if is_source else (link.source_type, link.source_id)
+
+
 def _record(link, kind, ticket, other, *, is_source: bool, action: str, by) -> None:
+    """``other`` is None when that ticket was deleted: the entry then names no number."""
     from tickets.services import record
 
     record(ticket, kind=TimelineEntry.Kind.LINK, by=by, data={
         "action": action, "link_id": link.pk, "kind": kind.name, "label": kind.label_from(source=is_source),
-        "ticket_type": ticket_type_label(other), "number": other.number, "title": other.title,
+        "ticket_type": _other_end(link, is_source=is_source)[0],
+        "number": getattr(other, "number", None), "title": getattr(other, "title", ""),
     })
 
 
 def _announce(name: str, link, kind, ticket, other, *, is_source: bool, by) -> None:
+    other_type, other_id = _other_end(link, is_source=is_source)
     events.publish(events.TicketEvent(name, ticket, by, {
         "link_id": link.pk, "kind": kind.name, "label": kind.label_from(source=is_source),
-        "other_type": ticket_type_label(other), "other_id": other.pk, "other_number": other.number,
+        "other_type": other_type, "other_id": other_id, "other_number": getattr(other, "number", None),
     }))
 
 
@@ -115,8 +122,9 @@ def unlink(ticket, link_id: int, *, by) -> None:
         link_kind = KINDS.get(link.kind)
         link.delete()
         link.pk = link_id
-        if link_kind is None or other is None:
+        if link_kind is None:  # a kind no longer registered: the link goes, the timelines say nothing
             return
-        for this, that, this_is_source in ((ticket, other, is_source), (other, ticket, not is_source)):
+        ends = [(ticket, other, is_source)] + ([(other, ticket, not is_source)] if other is not None else [])
+        for this, that, this_is_source in ends:
             _record(link, link_kind, this, that, is_source=this_is_source, action="unlinked", by=by)
             _announce(events.UNLINKED, link, link_kind, this, that, is_source=this_is_source, by=by)

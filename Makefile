@@ -59,6 +59,10 @@ status:
 test: services
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The floors (import-linter's contracts in pyproject.toml); `make test` checks them too.
+lint: install
+	$(BIN)/lint-imports --no-cache
+
 stop:
 	$(PY) -m itsm.devservices stop
 

@@ -36,3 +36,16 @@ def agent_required(view):
 def portal_user_required(view):
     """The portal: any signed-in person of the tenant (agents may look at it too)."""
     return tenant_only(login_required(view))
+
+
+def admin_required(view):
+    """Settings pages: tenant admins only; agents get 403."""
+
+    @wraps(view)
+    @agent_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_tenant_admin:
+            raise PermissionDenied("Settings are for tenant admins.")
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import ApiToken
-from tickets.api.serializers import StrictInputMixin
+from core.api.strict import StrictInputMixin
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):

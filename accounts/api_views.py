@@ -13,8 +13,8 @@ from accounts.api_serializers import (
     TokenLoginSerializer,
 )
 from accounts.models import ApiToken
-from tickets.api.errors import ErrorSerializer
-from tickets.api.views import ApiViewMixin
+from core.api.errors import ErrorSerializer
+from core.api.views import ApiViewMixin
 
 ERROR = OpenApiResponse(ErrorSerializer)
 

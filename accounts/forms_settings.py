@@ -1,4 +1,4 @@
-"""Forms of the tenant admin's settings pages: shape only, the services decide."""
+"""Forms of the tenant admin's people and group pages: shape only, the services decide."""
 
 from functools import partial
 
@@ -6,7 +6,6 @@ from django import forms
 
 from accounts import time_zones
 from accounts.models import User
-from tickets.models import Impact, Priority, Urgency
 
 
 class PersonForm(forms.Form):
@@ -30,25 +29,3 @@ class GroupForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["members"].queryset = User.objects.filter(role__in=[User.Role.AGENT, User.Role.ADMIN], is_active=True)
-
-
-class PriorityMatrixForm(forms.Form):
-    """One select per impact x urgency cell, named cell_<impact>_<urgency>."""
-
-    def __init__(self, *args, current: dict, **kwargs):
-        super().__init__(*args, **kwargs)
-        for impact in Impact:
-            for urgency in Urgency:
-                self.fields[f"cell_{impact.value}_{urgency.value}"] = forms.TypedChoiceField(
-                    choices=Priority.choices, coerce=int, initial=current.get((impact.value, urgency.value)),
-                    label=f"Impact {impact.label}, urgency {urgency.label}",
-                )
-
-    def rows(self):
-        return [
-            (impact, [self[f"cell_{impact.value}_{urgency.value}"] for urgency in Urgency])
-            for impact in Impact
-        ]
-
-    def cells(self) -> dict:
-        return {(i.value, u.value): self.cleaned_data[f"cell_{i.value}_{u.value}"] for i in Impact for u in Urgency}

@@ -76,7 +76,7 @@ def create_person(*, by, email: str, full_name: str, role: str, password: str | 
     """A tenant admin adds a requester, agent or admin to their tenant."""
     from accounts.models import User
     from accounts.time_zones import validate_time_zone
-    from tickets.exceptions import NotPermitted, ValidationFailed
+    from core.exceptions import NotPermitted, ValidationFailed
 
     if not by.is_tenant_admin:
         raise NotPermitted("Only tenant admins can add people.")
@@ -95,7 +95,7 @@ def create_person(*, by, email: str, full_name: str, role: str, password: str | 
 
 @transaction.atomic
 def set_group_members(*, by, group, members) -> None:
-    from tickets.exceptions import NotPermitted, ValidationFailed
+    from core.exceptions import NotPermitted, ValidationFailed
 
     if not by.is_tenant_admin:
         raise NotPermitted("Only tenant admins can change group membership.")
@@ -109,7 +109,7 @@ def set_group_members(*, by, group, members) -> None:
 def save_group(*, by, group=None, name: str, description: str = "", email: str = "", skills: str = "", members=None):
     """Create or edit an assignment group; skills come as a comma-separated list."""
     from accounts.models import AssignmentGroup, Skill
-    from tickets.exceptions import NotPermitted, ValidationFailed
+    from core.exceptions import NotPermitted, ValidationFailed
 
     if not by.is_tenant_admin:
         raise NotPermitted("Only tenant admins can manage assignment groups.")

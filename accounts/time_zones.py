@@ -3,7 +3,7 @@
 import zoneinfo
 from functools import cache
 
-from tickets.exceptions import ValidationFailed
+from core.exceptions import ValidationFailed
 
 
 @cache

@@ -11,8 +11,8 @@ from accounts import services
 from accounts.access import tenant_only
 from accounts.forms import ApiTokenForm, RateLimitedLoginForm, TimeZoneForm
 from accounts.models import ApiToken
-from tickets.exceptions import TicketError
-from tickets.forms import add_service_errors
+from core.exceptions import TicketError
+from core.forms import add_service_errors
 
 
 class LoginView(auth_views.LoginView):

@@ -1,32 +1,16 @@
-"""The tenant admin's settings: people, assignment groups and the priority matrix."""
-
-from functools import wraps
+"""The tenant admin's settings of people and assignment groups (the priority matrix is in tickets/)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
-from accounts.access import agent_required
-from accounts.forms_settings import GroupForm, PersonForm, PriorityMatrixForm
+from accounts.access import admin_required
+from accounts.forms_settings import GroupForm, PersonForm
 from accounts.models import AssignmentGroup, User
-from tickets import services as ticket_services
-from tickets.exceptions import TicketError
-from tickets.forms import add_service_errors
-from tickets.models import PriorityMatrixEntry, Urgency
-
-
-def admin_required(view):
-    @wraps(view)
-    @agent_required
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_tenant_admin:
-            raise PermissionDenied("Settings are for tenant admins.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+from core.exceptions import TicketError
+from core.forms import add_service_errors
 
 
 @admin_required
@@ -75,21 +59,3 @@ def group_edit(request, pk=None):
             return redirect("settings:groups")
     return render(request, "settings/group_edit.html", {"form": form, "group": group, "tab": "groups"},
                   status=400 if form.errors else 200)
-
-
-@admin_required
-@require_http_methods(["GET", "POST"])
-def priority_matrix(request):
-    current = {(e.impact, e.urgency): e.priority for e in PriorityMatrixEntry.objects.all()}
-    form = PriorityMatrixForm(request.POST or None, current=current)
-    if request.method == "POST" and form.is_valid():
-        try:
-            ticket_services.set_priority_matrix(by=request.user, cells=form.cells())
-        except TicketError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Priority matrix saved. New and re-prioritised tickets use it.")
-            return redirect("settings:priority_matrix")
-    return render(request, "settings/priority_matrix.html", {
-        "form": form, "urgencies": list(Urgency), "tab": "matrix",
-    }, status=400 if form.errors else 200)

@@ -1,1 +1,1 @@
-"""Benchmarks at scale: bulk seeding (``bench.seeding``) and the HTTP/SQL harness (``bench/run.py``)."""
+"""Benchmarks at scale: the HTTP/SQL harness (``bench/run.py``); bulk seeding lives in ``demo.seeding``."""

@@ -128,7 +128,7 @@ def ensure_template(clocks: int, *, stdout=print) -> bool:
 
 
 def _seed_template(tenant, n: int) -> None:
-    from bench.seeding import _ensure_people
+    from demo.seeding import _ensure_people
     from sla.models import Calendar, EscalationRule, Metric, Policy, Target, WorkingHours
 
     office = Calendar.objects.create(name=OFFICE, time_zone="Europe/Berlin", description="Mon-Fri 09:00-17:00")
@@ -159,7 +159,7 @@ SELECT '{schema}', id, next_check_at FROM {schema}.sla_clock WHERE state = 'runn
 
 def _insert_incidents(n: int, now) -> None:
     """In-progress incidents opened over the last week; impact x urgency cycles through the matrix."""
-    from bench.seeding import _lookups
+    from demo.seeding import _lookups
     from tickets import numbering
 
     found = _lookups()

@@ -20,11 +20,11 @@ class ResolutionCode(models.TextChoices):
     DUPLICATE = "duplicate", "Duplicate"
     RESOLVED_BY_CALLER = "resolved_by_caller", "Resolved by caller"
     RESOLVED_BY_PARENT = "resolved_by_parent", "Resolved by parent incident"
+    RESOLVED_BY_PROBLEM = "resolved_by_problem", "Resolved by the fix of a problem"
 
 
 class Incident(Ticket):
     NUMBER_PREFIX = "INC"
-    DESK_URL_NAME = "desk:detail"
     workflow = WORKFLOW
     # Fields an agent may edit directly; state-related fields change only through actions.
     EDITABLE_FIELDS = ("title", "description", "impact", "urgency", "category", "assignment_group",
@@ -33,7 +33,7 @@ class Incident(Ticket):
     state = models.CharField(max_length=20, choices=WORKFLOW.state_choices(), default=WORKFLOW.initial)
     hold_reason = models.CharField(max_length=30, choices=HoldReason.choices, blank=True)
     resolution_code = models.CharField(max_length=30, choices=ResolutionCode.choices, blank=True)
-    resolution_notes = models.TextField(blank=True)
+    resolution_notes = models.TextField(blank=True, help_text="Visible to the requester.")
     cancel_reason = models.CharField(max_length=300, blank=True)
     is_major = models.BooleanField("major incident", default=False)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")

@@ -23,7 +23,7 @@ def create_incident(*, by, requester=None, title, description="", channel=Channe
     if opened_at is not None:
         fields["opened_at"] = opened_at
     if parent is not None and parent.parent_id:
-        from tickets.exceptions import ValidationFailed
+        from core.exceptions import ValidationFailed
 
         raise ValidationFailed("The ticket could not be created.",
                                fields={"parent": [f"{parent.number} is itself a child; link to its parent."]})
@@ -48,6 +48,12 @@ def transition_incident(incident, action, *, by, fields=None, expected_version=N
                             "resolution_notes": f"Resolved with parent {incident.number}: {incident.resolution_notes}"},
                 )
     return incident
+
+
+def resolve_with_note(incident, *, by, note):
+    """Resolve an incident because another ticket's work fixed it (a problem's resolution), with that note."""
+    return transition_incident(incident, "resolve", by=by, fields={
+        "resolution_code": ResolutionCode.RESOLVED_BY_PROBLEM, "resolution_notes": note})
 
 
 def add_reply(incident, *, by, body, is_public=True, channel="", attachments=()):

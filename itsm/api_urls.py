@@ -11,6 +11,7 @@ def api_not_found(request, *args, **kwargs):
 
 urlpatterns = [
     path("v1/", include("incidents.api.urls")),
+    path("v1/", include("problems.api.urls")),
     path("v1/", include("accounts.api_urls")),
     path("v1/sla/", include("sla.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

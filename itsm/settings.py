@@ -43,6 +43,8 @@ SITE_URL = site_url_setting(os.environ.get("SITE_URL", ""), base_domain=BASE_DOM
 
 SHARED_APPS = [
     "django_tenants",
+    # The ground floor: no models; its templates and `{% load ui %}` serve every layout.
+    "core",
     "tenants",
     "accounts",
     "django.contrib.contenttypes",
@@ -73,7 +75,9 @@ TENANT_APPS = [
     "knowledge",
     "sla",
 ]
-INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS] + [
+    "demo",  # the top floor: `seed_demo` and the demo data; no models
+]
 
 TENANT_MODEL = "tenants.Tenant"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
@@ -249,7 +253,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "tickets.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
@@ -275,9 +279,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # The default enum hook, then ours (tickets.api.schema explains what it adds: every status an
+    # The default enum hook, then ours (core.api.schema explains what it adds: every status an
     # operation can return, closed request bodies); `manage.py spectacular` gets the same document.
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "tickets.api.schema.document_contract"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api.schema.document_contract"],
 }
 
 # Security. Production (DEBUG=0) passes `manage.py check --deploy`.

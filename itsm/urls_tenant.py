@@ -2,7 +2,9 @@
 
 from django.urls import include, path
 
+from accounts import urls_settings as account_settings
 from itsm.health import healthz
+from tickets import urls_settings as ticket_settings
 
 handler403 = "accounts.views_errors.permission_denied"
 handler404 = "accounts.views_errors.page_not_found"
@@ -11,10 +13,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("", include("accounts.urls_tenant")),
-    path("desk/settings/", include("accounts.urls_settings")),
+    # One "settings" namespace for the settings pages of each floor: people and groups, the priority matrix.
+    path("desk/settings/", include((account_settings.urlpatterns + ticket_settings.urlpatterns, "settings"))),
     path("desk/settings/sla/", include(("sla.urls", "sla"))),
-    path("desk/", include(("incidents.urls_desk", "desk"))),
-    path("portal/", include(("incidents.urls_portal", "portal"))),
+    path("desk/", include(("tickets.urls_desk", "desk"))),
+    path("portal/", include(("tickets.urls_portal", "portal"))),
     path("", include("tickets.urls")),
     path("", include("tenants.urls_tenant")),
     path("api/", include("itsm.api_urls")),

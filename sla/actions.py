@@ -12,10 +12,10 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
+from core.exceptions import ValidationFailed
 from sla.due.models import PendingMail
 from sla.models import Clock, EscalationRule, Firing
 from tickets import services as ticket_services
-from tickets.exceptions import ValidationFailed
 from tickets.models import TimelineEntry
 from tickets.services import SystemActor, record
 

@@ -44,8 +44,8 @@ from sla.models import (
     WorkingHours,
     format_minute,
 )
+from core.exceptions import NotPermitted, ValidationFailed
 from sla.queries import schedule_for
-from tickets.exceptions import NotPermitted, ValidationFailed
 from tickets.models import Channel, Priority
 from tickets.registry import ticket_models
 

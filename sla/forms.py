@@ -11,10 +11,10 @@ from django import forms
 
 from accounts import time_zones
 from accounts.models import AssignmentGroup, User
+from core.exceptions import TicketError
 from sla import configuration
 from sla.formatting import DURATION_HELP, format_duration, parse_duration
-from sla.models import Calendar, EscalationRule, Metric, Policy, Weekday
-from tickets.exceptions import TicketError
+from sla.models import Calendar, EscalationRule, Metric, Policy, Weekday, default_ticket_type
 from tickets.models import Category, Channel, Priority
 from tickets.registry import ticket_models
 
@@ -281,7 +281,7 @@ class PolicyForm(forms.Form):
         if current is None:
             business = next((c for c in calendars if not c.is_24x7), None)
             return {"order": 100, "is_active": True, "default_calendar": (business or calendars[0]).pk if calendars else None,
-                    "ticket_type": "incidents.incident"}
+                    "ticket_type": default_ticket_type()}
         used = [t["calendar"].pk for t in current["targets"]]
         default = max(set(used), key=used.count) if used else (calendars[0].pk if calendars else None)
         initial = {key: current[key] for key in ("name", "description", "ticket_type", "order", "is_active",

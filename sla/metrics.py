@@ -19,8 +19,8 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
+from core.exceptions import ValidationFailed
 from sla.models import Clock, Metric
-from tickets.exceptions import ValidationFailed
 from tickets.models import Priority
 from tickets.registry import ticket_models
 

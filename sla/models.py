@@ -16,6 +16,17 @@ from sla.business_time import DAY_MINUTES, Schedule
 from tickets.models import Category, Priority
 
 
+def default_ticket_type() -> str:
+    """The first registered ticket type's label: SLA serves every type and names none itself.
+
+    The services always pass a type; this default is for rows made directly (fixtures, shell).
+    """
+    from tickets.registry import ticket_models
+
+    models = ticket_models()
+    return models[0]._meta.label_lower if models else ""
+
+
 class Weekday(models.IntegerChoices):
     MONDAY = 0, "Monday"
     TUESDAY = 1, "Tuesday"
@@ -106,7 +117,7 @@ class Policy(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     description = models.CharField(max_length=300, blank=True)
-    ticket_type = models.CharField(max_length=60, default="incidents.incident")  # a model label
+    ticket_type = models.CharField(max_length=60, default=default_ticket_type)  # a model label
     order = models.PositiveIntegerField(default=100)
     is_active = models.BooleanField(default=True)
     categories = models.ManyToManyField(Category, blank=True, related_name="+")

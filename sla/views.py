@@ -13,13 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.views_settings import admin_required
+from accounts.access import admin_required
+from core.exceptions import TicketError
+from core.forms import add_service_errors
 from sla import configuration
 from sla.forms import (BetweenForm, CalendarForm, DueDateForm, EscalationFormSet, HolidayImportForm, PolicyForm,
                        escalation_initial)
 from sla.models import Calendar, Metric, Policy, Weekday
-from tickets.exceptions import TicketError
-from tickets.forms import add_service_errors
 from tickets.models import Channel, Priority
 from tickets.registry import ticket_models
 

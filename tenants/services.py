@@ -11,8 +11,8 @@ from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from accounts.time_zones import validate_time_zone
+from core.exceptions import ValidationFailed
 from tenants.models import SLUG_VALIDATOR, Domain, Tenant
-from tickets.exceptions import ValidationFailed
 
 RESERVED_SLUGS = {"public", "www", "api", "admin", "static", "media", "msp", "pg_catalog", "information_schema"}
 

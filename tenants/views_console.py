@@ -10,10 +10,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.exceptions import TicketError
+from core.forms import add_service_errors
 from tenants import queries, services
 from tenants.forms import BrandingForm, SuspendForm, TenantCreateForm
-from tickets.exceptions import TicketError
-from tickets.forms import add_service_errors
 
 
 def operator_required(view):

@@ -7,4 +7,10 @@ class TicketsConfig(AppConfig):
 
     def ready(self):
         # Core listeners (notifications) subscribe to ticket events.
+        from tenants.queries import add_open_ticket_source
         from tickets import notifications  # noqa: F401
+        from tickets.registry import ticket_models
+
+        # The MSP console (tenants, a floor below) counts open tickets of every registered type.
+        add_open_ticket_source("tickets", lambda: [(model._meta.db_table, sorted(model.workflow.open_states))
+                                                   for model in ticket_models()])

@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 
 from core import filetypes
-from tickets.exceptions import AttachmentRejected
+from core.exceptions import AttachmentRejected
 from tickets.models import Attachment, ticket_type_label
 
 _stored_files: ContextVar[list | None] = ContextVar("stored_attachment_files", default=None)

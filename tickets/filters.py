@@ -11,11 +11,16 @@ Both exist because django-filter's own would let bad input through to a 500 or b
   ``?unassigned=maybe`` silently listed everything; here it is refused.
 """
 
+import copy
 from datetime import datetime, timezone as dt_timezone
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from accounts.models import AssignmentGroup, User
+from tickets.models import Category, Priority
 
 OUT_OF_RANGE = "Out of range: in UTC this instant is before year 1 or after year 9999."
 
@@ -67,3 +72,69 @@ class StrictBooleanField(forms.NullBooleanField):
 
 class BooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
+
+
+class TicketFilterSet(django_filters.FilterSet):
+    """What every ticket type's queue and API can filter on; a type subclasses it and sets ``Meta.model``.
+
+    ``state`` takes its choices from the model's workflow; ``open`` uses the workflow's open states.
+    Extensions (SLA's "breaching soon") add their filters at registration (tickets.extensions).
+    """
+
+    # distinct=False: these filter plain columns; DISTINCT would sort every matching wide row.
+    state = django_filters.MultipleChoiceFilter(choices=(), distinct=False)
+    open = BooleanFilter(method="filter_open", label="Open only")
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
+    assignment_group = django_filters.ModelChoiceFilter(queryset=AssignmentGroup.objects.all())
+    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.filter(role__in=["agent", "admin"]))
+    requester = django_filters.ModelChoiceFilter(queryset=User.objects.all())
+    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all())
+    watcher = django_filters.NumberFilter(method="filter_watcher", label="Watched by (user id)")
+    mine = BooleanFilter(method="filter_mine", label="Assigned to me")
+    unassigned = BooleanFilter(method="filter_unassigned", label="Unassigned")
+    q = django_filters.CharFilter(method="filter_text", label="Search")
+    opened_after = InstantFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = InstantFilter(field_name="opened_at", lookup_expr="lt")
+
+    class Meta:
+        model = None
+        fields = []
+
+    @classmethod
+    def bind_workflow(cls):
+        """Give ``state`` the choices of this type's workflow (tickets.types.register calls it).
+
+        A copy per subclass: declared filters are shared objects between a FilterSet and its subclasses.
+        """
+        state = copy.deepcopy(cls.base_filters["state"])
+        state.extra["choices"] = cls._meta.model.workflow.state_choices()
+        cls.base_filters["state"] = cls.declared_filters["state"] = state
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.open_states = sorted(self._meta.model.workflow.open_states)
+
+    def filter_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(state__in=self.open_states) if value else queryset.exclude(state__in=self.open_states)
+
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        return queryset.filter(assignee=user) if value and user is not None else queryset
+
+    def filter_unassigned(self, queryset, name, value):
+        return queryset.filter(assignee__isnull=True) if value else queryset
+
+    def filter_watcher(self, queryset, name, value):
+        return queryset.filter(watchers=value).distinct() if value is not None else queryset
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        prefix = self._meta.model.NUMBER_PREFIX
+        if value.upper().startswith(prefix) and value[len(prefix):].isdigit():
+            return queryset.filter(number=value.upper())
+        # Numbers are stored upper-case: an exact match uses the unique index (iexact would scan).
+        return queryset.filter(Q(title__icontains=value) | Q(number=value.upper()))

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Cast, Concat, Greatest, Least
 from django.utils import timezone
 
@@ -74,6 +75,21 @@ class Category(models.Model):
         return f"{self.parent} / {self.name}" if self.parent_id else self.name
 
 
+class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The one visibility rule: agents see all of their tenant's tickets, requesters those they raised or watch.
+
+        Used by the desk, the portal, the API, attachments, search and notifications alike.
+        """
+        if user.is_agent:
+            return self
+        return self.raised_or_watched_by(user)
+
+    def raised_or_watched_by(self, user):
+        """What the portal lists for anyone, agents included: their own and watched tickets."""
+        return self.filter(Q(requester=user) | Q(watchers=user)).distinct()
+
+
 class Ticket(models.Model):
     """Abstract base of incidents, problems, changes, requests and tasks.
 
@@ -83,7 +99,6 @@ class Ticket(models.Model):
     NUMBER_PREFIX: str = ""
     workflow = None  # tickets.workflow.Workflow
     # The URL name of the type's desk detail page (takes the number); links to the ticket use it.
-    DESK_URL_NAME: str = ""
 
     number = models.CharField(max_length=20, unique=True, editable=False)
     title = models.CharField(max_length=200)
@@ -108,6 +123,8 @@ class Ticket(models.Model):
     # Optimistic concurrency: bumped on every write; exposed as the API's ETag.
     version = models.PositiveIntegerField(default=1)
 
+    objects = TicketQuerySet.as_manager()
+
     class Meta:
         abstract = True
 
@@ -123,6 +140,11 @@ class Ticket(models.Model):
         return self.state in self.workflow.open_states
 
     @property
+    def awaiting_confirmation(self) -> bool:
+        """Neither open nor final (an incident's "resolved"): the requester is asked to confirm or reopen."""
+        return self.state not in self.workflow.open_states and self.state not in self.workflow.final
+
+    @property
     def etag(self) -> str:
         return f'"{self.version}"'
 
@@ -130,7 +152,12 @@ class Ticket(models.Model):
         """The ticket's page on the agent desk, when its type has one."""
         from django.urls import reverse
 
-        return reverse(self.DESK_URL_NAME, args=[self.number]) if self.DESK_URL_NAME else None
+        from tickets import types
+
+        ticket_type = types.for_model(self)
+        if ticket_type is None:
+            return None
+        return reverse("desk:detail", kwargs={"type_slug": ticket_type.slug, "number": self.number})
 
 
 def ticket_type_label(ticket_or_model) -> str:

@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from core.exceptions import NotPermitted, StaleVersion, ValidationFailed
 from tickets import events, markdown, numbering
-from tickets.exceptions import NotPermitted, StaleVersion, ValidationFailed
 from tickets.models import DEFAULT_PRIORITY_MATRIX, PriorityMatrixEntry, TimelineEntry, ticket_type_label
 from tickets.workflow import AGENT, REQUESTER
 
@@ -156,10 +156,15 @@ def create_ticket(model, *, by, requester, title: str, channel: str, fields: dic
     return ticket
 
 
-def update_ticket(ticket, *, by, changes: dict, expected_version: int | None = None):
-    """Change editable fields; records one field-change entry listing old and new values."""
+def update_ticket(ticket, *, by, changes: dict, expected_version: int | None = None, service_fields: Iterable = ()):
+    """Change editable fields; records one field-change entry listing old and new values.
+
+    ``service_fields`` are fields a process's own service sets that agents cannot edit directly
+    (a problem's known-error publication): the service has already decided the change is allowed.
+    """
     model = type(ticket)
-    unknown = set(changes) - set(model.EDITABLE_FIELDS) - set(SYSTEM_FIELDS if isinstance(by, SystemActor) else ())
+    unknown = (set(changes) - set(model.EDITABLE_FIELDS) - set(service_fields)
+               - set(SYSTEM_FIELDS if isinstance(by, SystemActor) else ()))
     if unknown:
         raise ValidationFailed(
             "Some fields cannot be changed this way.",

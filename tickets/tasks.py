@@ -97,9 +97,19 @@ def _ticket_url(ticket, recipient, tenant) -> str:
     domain = tenant.primary_domain if tenant is not None and hasattr(tenant, "primary_domain") else None
     if not domain:
         return ""
-    view = "desk:detail" if recipient.is_agent else "portal:detail"
+    from tickets import types
+
+    ticket_type = types.for_model(ticket)
+    if ticket_type is None:  # a ticket model nobody registered has no pages
+        return ""
+    if recipient.is_agent:
+        view, kwargs = "desk:detail", {"type_slug": ticket_type.slug, "number": ticket.number}
+    elif ticket_type.in_portal:
+        view, kwargs = "portal:detail", {"number": ticket.number}
+    else:
+        return ""
     try:
-        path = reverse(view, urlconf=settings.ROOT_URLCONF, kwargs={"number": ticket.number})
-    except NoReverseMatch:  # a ticket type without pages of its own yet
+        path = reverse(view, urlconf=settings.ROOT_URLCONF, kwargs=kwargs)
+    except NoReverseMatch:
         return ""
     return absolute_url(domain, path)

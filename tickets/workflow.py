@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tickets.exceptions import InvalidTransition
+from core.exceptions import InvalidTransition
 
 AGENT = "agent"
 REQUESTER = "requester"

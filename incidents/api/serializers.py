@@ -3,8 +3,9 @@
 from rest_framework import serializers
 
 from accounts.models import AssignmentGroup, User
+from core.api.strict import StrictInputMixin
 from incidents.models import HoldReason, Incident, ResolutionCode
-from tickets.api.serializers import StrictInputMixin, TicketSerializer
+from tickets.api.serializers import TicketSerializer
 from tickets.models import Category, Channel, Impact, Urgency
 
 

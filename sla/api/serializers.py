@@ -17,6 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import AssignmentGroup, User
+from core.api.strict import StrictInputMixin
 from sla import configuration, metrics
 from sla.models import Calendar, Clock, EscalationRule, Metric, Policy
 from sla.queries import status_of
@@ -24,7 +25,6 @@ from tickets.api.serializers import (
     CategoryRefSerializer,
     GroupRefField,
     RefField,
-    StrictInputMixin,
     TextBooleanField,
     UserRefField,
     UserRefSerializer,

@@ -20,6 +20,9 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.errors import ErrorSerializer
+from core.api.pagination import NewestFirstPagination
+from core.api.views import ApiViewMixin
 from sla import configuration, metrics
 from sla.api.serializers import (
     AddBusinessTimeInputSerializer,
@@ -40,9 +43,6 @@ from sla.api.serializers import (
 )
 from sla.formatting import format_duration
 from sla.models import Calendar, Clock, EscalationRule, Metric, Policy
-from tickets.api.errors import ErrorSerializer
-from tickets.api.pagination import TicketCursorPagination
-from tickets.api.views import ApiViewMixin
 from tickets.filters import InstantFilter
 from tickets.registry import ticket_models
 
@@ -299,7 +299,7 @@ class ClockFilter(django_filters.FilterSet):
 class ClockViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, SlaViewSet):
     serializer_class = ClockSerializer
     queryset = Clock.objects.select_related("policy", "calendar")
-    pagination_class = TicketCursorPagination
+    pagination_class = NewestFirstPagination
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
     filterset_class = ClockFilter
 

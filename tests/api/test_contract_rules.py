@@ -6,9 +6,9 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
+from core.api.views import ApiViewMixin
 from tests.api.helpers import api_client, error_of
 from tests.factories import make_incident
-from tickets.api.views import ApiViewMixin
 
 URL = "/api/v1/incidents/"
 

@@ -27,6 +27,8 @@ from accounts.models import ApiToken, User
 from accounts.services import create_api_token
 from incidents import services as incident_services
 from incidents.models import Incident
+from problems import services as problem_services
+from problems.models import Problem
 from sla.due.models import DueClock
 from sla.models import Calendar, Clock, EscalationRule, Holiday, Metric, Policy, Target, WorkingHours
 from tests import files
@@ -34,7 +36,7 @@ from tests.api.helpers import api_client, back_to
 from tests.factories import AdminFactory, make_incident
 from tickets.links.services import link_tickets
 from tickets.models import Attachment, TicketLink, TimelineEntry
-from tickets.services import add_attachment
+from tickets.services import add_attachment, add_comment
 
 REFUSED = {401, 403, 404}
 
@@ -102,6 +104,43 @@ def incident_and_link_target(owner, marker):
     """The incident in the path, and in the body another one to link it to."""
     ticket, other, _ = _linked(owner, marker)
     return {"number": ticket.number, "target": make_incident(by=owner, title=f"{marker} target").number}
+
+
+def _problem(owner, marker, state="new", *, known_error=False):
+    problem = problem_services.create_problem(by=owner, title=f"{marker} title", description=f"{marker} description",
+                                              workaround=f"{marker} workaround")
+    add_comment(problem, by=owner, body=f"{marker} reply", is_public=True)
+    add_attachment(problem, by=owner, upload=files.upload(f"{marker}.txt", f"{marker} file".encode()), is_public=True)
+    steps = {"assess": [("assess", {})], "root_cause_analysis": [("analyse", {})],
+             "fix_in_progress": [("analyse", {}), ("start_fix", {"root_cause": f"{marker} cause"})],
+             "resolved": [("analyse", {}), ("start_fix", {"root_cause": f"{marker} cause"}),
+                          ("resolve", {"resolution_code": "fixed", "resolution_notes": f"{marker} notes"})]}
+    for action, fields in steps.get(state, []):
+        problem = problem_services.transition_problem(problem, action, by=owner, fields=fields)
+    if known_error:
+        problem = problem_services.publish_known_error(problem, by=owner)
+    return problem
+
+
+def problem_in(state, **kwargs):
+    return lambda owner, marker: {"number": _problem(owner, marker, state, **kwargs).number}
+
+
+def problem_attachment(owner, marker):
+    problem = _problem(owner, marker)
+    return {"number": problem.number, "attachment_id": Attachment.objects.filter(
+        ticket_type="problems.problem", ticket_id=problem.pk).get().pk}
+
+
+def problem_link(owner, marker):
+    problem = _problem(owner, marker)
+    made = link_tickets(problem, make_incident(by=owner, title=f"{marker} linked"), "problem_of", by=owner)
+    return {"number": problem.number, "link_id": made.pk}
+
+
+def problem_and_link_target(owner, marker):
+    return {"number": _problem(owner, marker).number,
+            "target": make_incident(by=owner, title=f"{marker} target").number}
 
 
 def _calendar(marker):
@@ -190,6 +229,30 @@ CASES = {
     "incidents_links_create": Case(incident_and_link_target,
                                    lambda params: {"kind": "related_to", "number": params["target"]}),
     "incidents_links_destroy": Case(link),
+    "problems_retrieve": Case(problem_in("new")),
+    "problems_partial_update": Case(problem_in("new"), fixed({"title": "Changed by the caller", "urgency": 1})),
+    "problems_assess": Case(problem_in("new"), fixed({})),
+    "problems_analyse": Case(problem_in("assess"), fixed({})),
+    "problems_start_fix": Case(problem_in("root_cause_analysis"), fixed({"root_cause": "Found by the caller"})),
+    "problems_resolve": Case(problem_in("fix_in_progress"),
+                             fixed({"resolution_code": "fixed", "resolution_notes": "Done"})),
+    "problems_reopen": Case(problem_in("resolved"), fixed({})),
+    "problems_close": Case(problem_in("resolved"), fixed({})),
+    "problems_cancel": Case(problem_in("new"), fixed({"cancel_reason": "Duplicate"})),
+    "problems_timeline_list": Case(problem_in("new")),
+    "problems_comments_create": Case(problem_in("new"), fixed({"body": "Written by the caller"})),
+    "problems_attachments_list": Case(problem_in("new")),
+    "problems_attachments_create": Case(
+        problem_in("new"), lambda params: {"file": files.upload("caller.txt", b"uploaded by the caller")},
+        multipart=True),
+    "problems_attachments_retrieve": Case(problem_attachment),
+    "problems_links_list": Case(problem_link),
+    "problems_links_create": Case(problem_and_link_target,
+                                  lambda params: {"kind": "problem_of", "number": params["target"]}),
+    "problems_links_destroy": Case(problem_link),
+    "problems_known_error_create": Case(problem_in("new")),
+    "problems_known_error_destroy": Case(problem_in("new", known_error=True)),
+    "known_errors_retrieve": Case(problem_in("new", known_error=True)),
     "sla_calendars_retrieve": Case(calendar),
     "sla_calendars_update": Case(calendar, calendar_body),
     "sla_calendars_partial_update": Case(calendar, fixed({"name": "Renamed by the caller"})),
@@ -238,7 +301,8 @@ SNAPSHOT_MODELS = (User, ApiToken, TimelineEntry, Attachment, TicketLink, Calend
 def snapshot_of(tenant) -> dict:
     """All of a tenant's rows that any of these operations could touch, plus its public due-clock rows."""
     with schema_context(tenant.schema_name):
-        rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in (Incident, *SNAPSHOT_MODELS)}
+        rows = {model.__name__: list(model.objects.order_by("pk").values())
+                for model in (Incident, Problem, *SNAPSHOT_MODELS)}
     rows["DueClock"] = list(DueClock.objects.filter(schema_name=tenant.schema_name).order_by("pk").values())
     return rows
 

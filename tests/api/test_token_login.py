@@ -135,7 +135,7 @@ def test_openapi_documents_every_status_and_the_retry_after_header(tenant, agent
     client = api_client(tenant, agent)
     schema = client.get("/api/schema/?format=json").json()
     operation = schema["paths"]["/api/v1/auth/token/"]["post"]
-    # 415: API bodies are JSON only (tickets.api.views.ApiViewMixin), documented by tickets.api.schema.
+    # 415: API bodies are JSON only (core.api.views.ApiViewMixin), documented by core.api.schema.
     assert set(operation["responses"]) == {"201", "400", "401", "403", "415", "429"}
     assert "Retry-After" in operation["responses"]["429"]["headers"]
     # No security requirement here, and none inherited from the document's root: no key is needed.

@@ -4,10 +4,10 @@ import pytest
 from django.core import mail
 from django.db import connection
 
+from core.exceptions import InvalidTransition, NotPermitted, StaleVersion, ValidationFailed
 from incidents import services
 from incidents.models import Incident
 from tests.factories import AgentFactory, RequesterFactory, make_incident
-from tickets.exceptions import InvalidTransition, NotPermitted, StaleVersion, ValidationFailed
 from tickets.models import TimelineEntry
 
 
@@ -243,7 +243,8 @@ def test_ticket_numbers_unique_under_concurrency(tenant):
 
 def test_open_state_sql_matches_the_partial_index_predicates(tenant):
     """Queries list the open states in the partial indexes' order, so PostgreSQL can use them."""
-    from incidents.queries import queue_counters
+    from incidents.ticket_type import INCIDENT_TYPE
+    from tickets.views_desk import counters
     from incidents.workflow import OPEN
 
     assert list(OPEN) == sorted(OPEN)
@@ -251,7 +252,7 @@ def test_open_state_sql_matches_the_partial_index_predicates(tenant):
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
-        queue_counters(AgentFactory())
+        counters(INCIDENT_TYPE, AgentFactory())
     sql = ctx.captured_queries[-1]["sql"]
     assert "IN ('in_progress', 'new', 'on_hold')" in sql
 
@@ -271,8 +272,10 @@ def test_notification_links_open_the_right_page(tenant, requester, agent, group,
 
 
 def test_watchers_are_recorded_see_the_ticket_and_only_agents_change_them(tenant, requester, agent):
-    from incidents.queries import visible_to
+    from incidents.models import Incident
     from tickets.services import set_watchers
+
+    visible_to = Incident.objects.visible_to
 
     colleague = RequesterFactory()
     incident = make_incident(by=requester)

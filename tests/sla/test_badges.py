@@ -266,8 +266,8 @@ def test_panel_says_when_a_running_clock_counts_again_outside_working_hours(agen
 
 
 def test_sla_order_pages_across_the_clocked_and_clockless_rows(requester, policy, always):
-    from incidents import queries
     from incidents.models import Incident
+    from sla.extension import SlaDeadlineOrder
 
     clocked = []
     for hours in (5, -1, 3, 1):  # deadlines: one breached, then soonest first
@@ -276,7 +276,7 @@ def test_sla_order_pages_across_the_clocked_and_clockless_rows(requester, policy
         clocked.append((hours, incident.number))
     plain = [make_incident(by=requester, title=f"Plain {n}", impact=i, urgency=i).number
              for n, i in enumerate((3, 1, 2))]
-    order = queries.SlaDeadlineOrder(Incident.objects.all())
+    order = SlaDeadlineOrder(Incident.objects.all())
     expected = [number for _, number in sorted(clocked)]
     expected += [i.number for i in Incident.objects.filter(number__in=plain).order_by("priority", "opened_at", "id")]
     assert order.count() == 7

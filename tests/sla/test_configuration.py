@@ -15,10 +15,10 @@ from sla.configuration import (
     save_calendar,
     save_policy,
 )
+from core.exceptions import NotPermitted, ValidationFailed
 from sla.models import Calendar, Clock, EscalationRule, Holiday, Metric, Policy, Target, WorkingHours
 from tests.factories import AdminFactory, AgentFactory, RequesterFactory
 from tests.sla.conftest import local, office_hours
-from tickets.exceptions import NotPermitted, ValidationFailed
 from tickets.models import Category
 
 R, FR = Metric.RESOLUTION, Metric.RESPONSE

@@ -120,7 +120,7 @@ def test_raising_a_p1_changes_nothing_and_says_so(tenant, agent, office, make_po
 
 
 def test_only_the_system_actor_sets_priority_directly(tenant, agent):
-    from tickets.exceptions import ValidationFailed
+    from core.exceptions import ValidationFailed
 
     incident = make_incident(by=agent)
     with pytest.raises(ValidationFailed) as refused:

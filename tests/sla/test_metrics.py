@@ -4,10 +4,10 @@ from datetime import date, datetime, timedelta, timezone as dt_timezone
 
 import pytest
 
+from core.exceptions import ValidationFailed
 from sla.metrics import compliance
 from sla.models import Calendar, Clock, Metric
 from tests.factories import GroupFactory
-from tickets.exceptions import ValidationFailed
 
 R, FR = Metric.RESOLUTION, Metric.RESPONSE
 UTC = dt_timezone.utc

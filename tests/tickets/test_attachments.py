@@ -2,12 +2,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from core.exceptions import AttachmentRejected, NotPermitted
 from incidents import services
 from tests import files
 from tests.factories import make_incident
 from tickets import attachments as attachment_rules
 from tickets.attachments import can_download, validate_upload
-from tickets.exceptions import AttachmentRejected, NotPermitted
 from tickets.models import Attachment, TimelineEntry
 from tickets.services import add_attachment
 

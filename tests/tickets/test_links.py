@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 from incidents.models import Incident
 from tests.factories import AgentFactory, incident_beta_does_not_have, make_incident
 from tickets import events
-from tickets.exceptions import NotPermitted, ValidationFailed
+from core.exceptions import NotPermitted, ValidationFailed
 from tickets.links import kinds
 from tickets.links.queries import links_of
 from tickets.links.services import LinkNotFound, link_tickets, unlink

@@ -1,7 +1,7 @@
 import pytest
 
+from core.exceptions import NotPermitted, ValidationFailed
 from tests.factories import AdminFactory, make_incident
-from tickets.exceptions import NotPermitted, ValidationFailed
 from tickets.models import PriorityMatrixEntry
 from tickets.services import compute_priority, set_priority_matrix
 

@@ -1,7 +1,7 @@
 import pytest
 
+from core.exceptions import InvalidTransition
 from incidents.workflow import WORKFLOW
-from tickets.exceptions import InvalidTransition
 from tickets.workflow import AGENT, REQUESTER, T, Workflow
 
 

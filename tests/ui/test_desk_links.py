@@ -83,7 +83,7 @@ def problem_only_kind():
 def test_the_form_offers_the_sides_this_type_may_stand_on(agent_client, incident, problem_only_kind):
     offered = [name for name, _ in agent_client.get(page(incident)).context["link_form"].fields["kind"].choices]
     assert offered == ["causes", "caused_by", "parent_of", "child_of", "duplicate_of", "duplicated_by",
-                       "related_to", "fix_for"]
+                       "related_to", "has_problem", "fix_for"]
 
 
 @pytest.mark.parametrize("case", ["itself", "unknown", "deleted", "duplicate", "duplicate_other_side",

@@ -83,7 +83,7 @@ def test_rows_show_priority_requester_group_and_major_flag(agent_client, queue_d
 def test_htmx_request_gets_rows_partial_only(agent_client, queue_data):
     response = agent_client.get("/desk/incidents/?mine=true", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
-    assert [t.name for t in response.templates][0] == "incidents/desk/_queue_rows.html"
+    assert [t.name for t in response.templates][0] == "tickets/desk/_queue_rows.html"
     html = response.content.decode()
     assert "<html" not in html and "filterbar" not in html
     assert queue_data["mine"].number in html and queue_data["theirs"].number not in html

@@ -20,11 +20,14 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from core.api.errors import ErrorSerializer
+from core.api.pagination import NewestFirstPagination, OldestFirstPagination
+from core.api.views import ApiViewMixin
+from core.exceptions import NotPermitted
 from tickets import queries as ticket_queries
+from tickets import types
 from tickets import services as ticket_services
-from tickets.api.errors import ErrorSerializer
 from tickets.api.links import TicketLinksMixin
-from tickets.api.pagination import TicketCursorPagination, TimelineCursorPagination
 from tickets.api.preconditions import IF_MATCH_PARAMETER, expected_version
 from tickets.api.serializers import (
     AttachmentSerializer,
@@ -34,9 +37,7 @@ from tickets.api.serializers import (
     caller_role,
     transition_input_serializer,
 )
-from tickets.api.views import ApiViewMixin
 from tickets.attachments import can_download, download_response
-from tickets.exceptions import NotPermitted
 from tickets.workflow import AGENT
 
 ERROR = OpenApiResponse(ErrorSerializer)
@@ -58,29 +59,35 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
     create_serializer_class = None
     update_serializer_class = None
     filterset_class = None
-    pagination_class = TicketCursorPagination
+    pagination_class = NewestFirstPagination
     lookup_field = "number"
     lookup_value_regex = r"[A-Za-z0-9]+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]  # delete: links only
 
     # -- hooks: each ticket type plugs in its own queries and services ------------------------
     def list_queryset(self):
-        raise NotImplementedError
+        return ticket_queries.for_list(self.ticket_type, self.request.user)
 
     def detail_queryset(self):
-        raise NotImplementedError
+        return ticket_queries.for_detail(self.ticket_type, self.request.user)
+
+    # By default each hook calls the service the type registered (tickets.types.TicketType).
+    @property
+    def ticket_type(self):
+        return types.for_model(self.model)
 
     def create_ticket(self, data: dict):
-        raise NotImplementedError
+        return self.ticket_type.create(by=self.request.user, **data)
 
     def update_ticket(self, ticket, *, changes: dict, expected_version: int | None):
-        raise NotImplementedError
+        return self.ticket_type.update(ticket, by=self.request.user, changes=changes, expected_version=expected_version)
 
     def transition_ticket(self, ticket, action_name: str, *, fields: dict, comment: str, expected_version: int | None):
-        raise NotImplementedError
+        return self.ticket_type.transition(ticket, action_name, by=self.request.user, fields=fields, comment=comment,
+                                           expected_version=expected_version)
 
     def comment_on_ticket(self, ticket, *, body: str, is_public: bool):
-        return ticket_services.add_comment(ticket, by=self.request.user, body=body, is_public=is_public, channel="api")
+        return self.ticket_type.comment(ticket, by=self.request.user, body=body, is_public=is_public, channel="api")
 
     def attach_to_ticket(self, ticket, *, upload, is_public: bool):
         return ticket_services.add_attachment(ticket, by=self.request.user, upload=upload, is_public=is_public)
@@ -200,7 +207,7 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
         parameters=[NUMBER_PARAMETER],
         responses={200: TimelineEntrySerializer(many=True), 404: ERROR},
     )
-    @action(detail=True, methods=["get"], pagination_class=TimelineCursorPagination, filterset_class=None,
+    @action(detail=True, methods=["get"], pagination_class=OldestFirstPagination, filterset_class=None,
             filter_backends=[])
     def timeline(self, request, number=None):
         ticket = self.get_ticket()

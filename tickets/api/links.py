@@ -14,8 +14,9 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from tickets.api.errors import ErrorSerializer
-from tickets.api.serializers import StrictInputMixin, UserRefSerializer
+from core.api.errors import ErrorSerializer
+from core.api.strict import StrictInputMixin
+from tickets.api.serializers import UserRefSerializer
 from tickets.links.kinds import side_choices
 from tickets.links.queries import links_of
 from tickets.links.services import link_by_number, unlink

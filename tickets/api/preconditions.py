@@ -12,7 +12,7 @@ import re
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from tickets.exceptions import StaleVersion, TicketError
+from core.exceptions import StaleVersion, TicketError
 
 # One list element: a (possibly weak) entity tag, or a bare version number (accepted as its tag
 # for clients that drop the quotes), followed by a comma or the end.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from tickets import events
-from tickets.exceptions import NotPermitted, TicketError, ValidationFailed
+from core.exceptions import NotPermitted, TicketError, ValidationFailed
 from tickets.links.kinds import KINDS, SIDES
 from tickets.links.queries import Link, between, involving, other_end
 from tickets.models import TicketLink, TimelineEntry, ticket_type_label

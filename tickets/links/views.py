@@ -11,8 +11,8 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from accounts.access import agent_required
-from tickets.exceptions import TicketError, ValidationFailed
-from tickets.forms import add_service_errors
+from core.exceptions import TicketError, ValidationFailed
+from core.forms import add_service_errors
 from tickets.links.forms import LinkForm
 from tickets.links.queries import links_of
 from tickets.links.services import LinkNotFound, link_by_number, unlink

@@ -1,13 +1,15 @@
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_tenant_model, schema_context
 
 from accounts.models import User
 from accounts.services import create_api_token
-from tenants.models import Tenant
 
 
 class Command(BaseCommand):
-    """Works under production settings (DEBUG off): it is how an integrator gets a first token."""
+    """Works under production settings (DEBUG off): it is how an integrator gets a first token.
+
+    The tenant model comes from settings (django-tenants): accounts sits below tenants and imports none of it.
+    """
 
     help = "Create an API token for a user of a tenant and print its key (shown only once)."
 
@@ -17,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="CLI token")
 
     def handle(self, tenant_slug, email, name, **options):
-        tenant = Tenant.objects.filter(slug=tenant_slug).first()
+        tenant = get_tenant_model().objects.filter(slug=tenant_slug).first()
         if tenant is None:
             raise CommandError(f"No tenant with slug {tenant_slug!r}.")
         if tenant.is_public:

@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_tenant_model, schema_context
 
 from accounts import ratelimit
-from tenants.models import Tenant
 
 
 class Command(BaseCommand):
@@ -17,7 +16,7 @@ class Command(BaseCommand):
     def handle(self, tenant_slug, email, ip, **options):
         if not email and not ip:
             raise CommandError("Name an account (--email) or an address (--ip) to unlock.")
-        tenant = Tenant.objects.filter(slug=tenant_slug).first()
+        tenant = get_tenant_model().objects.filter(slug=tenant_slug).first()
         if tenant is None:
             raise CommandError(f"No tenant with slug {tenant_slug!r}.")
         with schema_context(tenant.schema_name):

@@ -12,8 +12,8 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from core.exceptions import TicketError
 from tenants import services
-from tickets.exceptions import TicketError
 
 
 class Command(BaseCommand):

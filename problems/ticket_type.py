@@ -1,0 +1,76 @@
+"""Problems as a registered ticket type: what the shared desk, API and mails need to know."""
+
+from django import forms
+from django.db.models import Q
+
+from problems import links, services
+from problems.filters import ProblemFilter
+from problems.forms import ProblemFieldsForm
+from problems.models import Problem
+from tickets import types
+from tickets.types import STANDARD_COUNTERS, Counter, TicketType, Toggle
+
+
+def _create_initial(request) -> dict:
+    """``/desk/problems/new/?from=INC0001001``: the new problem starts from the incident's symptoms."""
+    source = _source_ticket(request)
+    if source is None:
+        return {}
+    return {"title": source.title, "description": source.description, "category": source.category_id,
+            "impact": source.impact, "urgency": source.urgency, "assignment_group": source.assignment_group_id,
+            "requester": request.user.pk}
+
+
+def _after_create(request, problem) -> None:
+    source = _source_ticket(request)
+    if source is not None:
+        links.link(problem, source, by=request.user)
+
+
+def _source_ticket(request):
+    number = (request.GET.get("from") or "").strip().upper()
+    source_type = types.for_number(number)
+    if source_type is None or not links.PROBLEM_OF.admits(source_type.model, as_source=False):
+        return None
+    return source_type.model.objects.visible_to(request.user).filter(number=number).first()
+
+
+def _row_tags(problem):
+    return [("Known error", "tag-known-error", "Workaround published for agents")] if problem.is_known_error else []
+
+
+PROBLEM_TYPE = TicketType(
+    model=Problem,
+    slug="problems",
+    label="Problem",
+    plural="Problems",
+    filterset=ProblemFilter,
+    fields_form=ProblemFieldsForm,
+    create=services.create_problem,
+    transition=services.transition_problem,
+    # Problems are the desk's own work: requesters do not follow them in the portal.
+    in_portal=False,
+    counters=(*STANDARD_COUNTERS,
+              Counter("known_errors", "Known errors", "known_error=true",
+                      lambda user: Q(known_error_published_at__isnull=False))),
+    toggles=(Toggle("mine", "Mine"), Toggle("unassigned", "Unassigned"), Toggle("known_error", "Known errors")),
+    templates={
+        "detail_badges": "problems/_detail_badges.html",
+        "detail_main": "problems/_detail_main.html",
+        "detail_side": "problems/_detail_side.html",
+    },
+    row_tags=_row_tags,
+    create_initial=_create_initial,
+    after_create=_after_create,
+    action_fields={"resolve": {
+        "resolve_incidents": forms.BooleanField(
+            required=False, label="Also resolve the linked open incidents",
+            help_text="Each is resolved through its own workflow, with the note below on its timeline."),
+        "incident_note": forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                                         label="Note for the incidents",
+                                         help_text="Default: the problem's resolution notes."),
+    }},
+    desk_urls="problems.urls_desk",
+    nav_links=(("Known errors", "desk:known_errors"),),
+    nav_order=20,
+)

@@ -1,0 +1,79 @@
+"""Hooks for the floors above the ticket core (SLA today; later approvals, CMDB impact).
+
+The core never imports them: an extension registers itself here from its ``AppConfig.ready()``,
+and a ticket type opts in by naming it (``TicketType(extensions=("sla",))``). What an extension
+may contribute:
+
+- ``filters(ticket_type)``: extra django-filter filters, added to the type's filterset (so the
+  queue, the API and the OpenAPI schema all have them);
+- ``sorts(ticket_type)``: extra queue sorts, ``{key: (label, fn(rows) -> orderable rows)}``;
+- ``annotate(tickets)``: called with a page of tickets (or one) before rendering, e.g. to attach
+  SLA clocks in one query;
+- ``cell(ticket)``: HTML for the extension's queue column; ``column_label``;
+- ``head(ticket)``: HTML for badges in the detail page's header;
+- ``side_template`` + ``side_context(ticket)``: a card in the detail page's sidebar;
+- ``detail_fragment(request, ticket)``: answer an htmx refresh of that card (``?fragment=<name>``).
+"""
+
+from __future__ import annotations
+
+_EXTENSIONS: dict[str, TicketExtension] = {}
+
+
+class TicketExtension:
+    name = ""
+    column_label = ""
+    side_template = ""
+
+    def filters(self, ticket_type) -> dict:
+        return {}
+
+    def sorts(self, ticket_type) -> dict:
+        return {}
+
+    def annotate(self, tickets) -> None:
+        pass
+
+    def cell(self, ticket) -> str:
+        return ""
+
+    def head(self, ticket) -> str:
+        return ""
+
+    def side_context(self, ticket) -> dict:
+        return {}
+
+    def detail_fragment(self, request, ticket):
+        return None
+
+
+def register(extension: TicketExtension) -> None:
+    _EXTENSIONS[extension.name] = extension
+    from tickets import types
+
+    for ticket_type in types.all_types():
+        if extension.name in ticket_type.extensions:
+            _add_filters(ticket_type, extension)
+
+
+def apply(ticket_type) -> None:
+    """Called when a type registers: extensions already known add their filters now."""
+    for extension in for_type(ticket_type):
+        _add_filters(ticket_type, extension)
+
+
+def _add_filters(ticket_type, extension) -> None:
+    for name, filter_ in extension.filters(ticket_type).items():
+        if name not in ticket_type.filterset.base_filters:
+            filter_.model = ticket_type.model
+            ticket_type.filterset.base_filters[name] = filter_
+            ticket_type.filterset.declared_filters[name] = filter_
+
+
+def for_type(ticket_type) -> list[TicketExtension]:
+    return [_EXTENSIONS[name] for name in ticket_type.extensions if name in _EXTENSIONS]
+
+
+def annotate(ticket_type, tickets) -> None:
+    for extension in for_type(ticket_type):
+        extension.annotate(tickets)

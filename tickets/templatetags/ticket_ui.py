@@ -1,0 +1,48 @@
+"""Template helpers for every ticket type's pages: links, state and field names, navigation."""
+
+from django import template
+from django.urls import reverse
+
+from tickets import types
+
+register = template.Library()
+
+
+@register.filter
+def desk_url(ticket) -> str:
+    """The ticket's desk page, whatever its type ("" for a type without desk pages)."""
+    ticket_type = types.for_model(ticket) or types.for_number(getattr(ticket, "number", ""))
+    if ticket_type is None:
+        return ""
+    return reverse("desk:detail", kwargs={"type_slug": ticket_type.slug, "number": ticket.number})
+
+
+@register.filter
+def portal_url(ticket) -> str:
+    return reverse("portal:detail", kwargs={"number": ticket.number})
+
+
+@register.filter
+def state_name(value: str, ticket) -> str:
+    """A state's label in the ticket's workflow: ``{{ entry.data.from|state_name:ticket }}``."""
+    return ticket.workflow.states.get(value, value or "")
+
+
+@register.filter
+def field_name(name: str, ticket) -> str:
+    """A field's label on the ticket's model: ``{{ name|field_name:ticket }}``."""
+    try:
+        return str(ticket._meta.get_field(name).verbose_name).capitalize()
+    except Exception:  # noqa: BLE001 - a name that is not a model field: show it readable
+        return str(name).replace("_", " ").capitalize()
+
+
+@register.simple_tag
+def desk_types() -> list:
+    """The registered ticket types, in navigation order, for the desk's main navigation."""
+    return types.all_types()
+
+
+@register.simple_tag
+def raisable_types() -> list:
+    return types.raisable_types()

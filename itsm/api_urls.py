@@ -3,6 +3,8 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from tickets.api.my_work import MyWorkView
+
 @csrf_exempt  # nothing is written here; without it a POST would get Django's HTML CSRF page, not JSON
 def api_not_found(request, *args, **kwargs):
     """Unknown API paths answer in JSON like the rest of the API, not with an HTML page."""
@@ -12,6 +14,7 @@ def api_not_found(request, *args, **kwargs):
 urlpatterns = [
     path("v1/", include("incidents.api.urls")),
     path("v1/", include("problems.api.urls")),
+    path("v1/my-work/", MyWorkView.as_view(), name="my-work"),
     path("v1/", include("accounts.api_urls")),
     path("v1/sla/", include("sla.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

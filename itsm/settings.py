@@ -272,7 +272,14 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     # Impact and urgency share one 1-3 scale; name it once instead of per field.
-    "ENUM_NAME_OVERRIDES": {"LevelEnum": "tickets.models.Impact"},
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "tickets.models.Impact",
+        # Each ticket type's states and resolution codes are its own enum.
+        "IncidentStateEnum": "incidents.workflow.WORKFLOW.state_choices",
+        "ProblemStateEnum": "problems.workflow.WORKFLOW.state_choices",
+        "IncidentResolutionCodeEnum": "incidents.models.ResolutionCode",
+        "ProblemResolutionCodeEnum": "problems.models.ResolutionCode",
+    },
     # Tags and operation ids start after the version: "incidents_list", not "v1_incidents_list".
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     # Swagger UI from our own static files (the CSP allows no CDN).

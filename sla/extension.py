@@ -7,7 +7,7 @@ API), the detail page's header badges and SLA panel with its countdown refresh.
 
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -103,6 +103,11 @@ class SlaExtension(TicketExtension):
 
     def side_context(self, ticket) -> dict:
         return {"clocks": ticket.sla_clocks, "refresh_url": _refresh_url(ticket)}
+
+    def deadline(self, model):
+        """The running resolution clock's deadline (null when none runs): "My work" puts the soonest first."""
+        running = sla_queries.running_clocks(model, Metric.RESOLUTION).filter(ticket_id=OuterRef("pk"))
+        return Subquery(running.order_by("deadline").values("deadline")[:1])
 
     def detail_fragment(self, request, ticket):
         """The SLA panel's countdown refresh: the panel and, out of band, the header badges."""

@@ -59,3 +59,22 @@ def incident_beta_does_not_have(*, by, other_tenant):
         with schema_context(other_tenant.schema_name):
             if not Incident.objects.filter(number=incident.number).exists():
                 return incident
+
+
+def make_problem(*, by, requester=None, title="Printers drop off the network every morning", **fields):
+    from problems import services as problem_services
+
+    return problem_services.create_problem(by=by, requester=requester or by, title=title, **fields)
+
+
+def problem_to(problem, state, *, by, root_cause="DHCP leases expire overnight"):
+    """Walk ``problem`` along its workflow to ``state`` through the services."""
+    from problems import services as problem_services
+
+    steps = {"assess": [("assess", {})], "root_cause_analysis": [("analyse", {})],
+             "fix_in_progress": [("analyse", {}), ("start_fix", {"root_cause": root_cause})],
+             "resolved": [("analyse", {}), ("start_fix", {"root_cause": root_cause}),
+                          ("resolve", {"resolution_code": "fixed", "resolution_notes": "Lease time raised."})]}
+    for action, fields in steps[state]:
+        problem = problem_services.transition_problem(problem, action, by=by, fields=fields)
+    return problem

@@ -12,7 +12,8 @@ may contribute:
 - ``cell(ticket)``: HTML for the extension's queue column; ``column_label``;
 - ``head(ticket)``: HTML for badges in the detail page's header;
 - ``side_template`` + ``side_context(ticket)``: a card in the detail page's sidebar;
-- ``detail_fragment(request, ticket)``: answer an htmx refresh of that card (``?fragment=<name>``).
+- ``detail_fragment(request, ticket)``: answer an htmx refresh of that card (``?fragment=<name>``);
+- ``deadline(model)``: an expression giving each ticket's next deadline, for "My work"'s order.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class TicketExtension:
         return {}
 
     def detail_fragment(self, request, ticket):
+        return None
+
+    def deadline(self, model):
         return None
 
 

@@ -166,7 +166,9 @@ class ActionForm(forms.Form):
             self.fields = {name: field, **self.fields}
 
     def transition_fields(self) -> dict:
-        return {name: self.cleaned_data.get(name, "") for name in self.transition.fields}
+        """The inputs the agent filled in: a blank one keeps what the ticket already records (its root cause)."""
+        return {name: self.cleaned_data[name] for name in self.transition.fields
+                if str(self.cleaned_data.get(name) or "").strip()}
 
     def extra_values(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in self.extra_names}

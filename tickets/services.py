@@ -228,7 +228,8 @@ def transition(ticket, action: str, *, by, fields: dict | None = None, expected_
             if name not in unexpected:
                 setattr(locked, name, value)
         for name in step.requires:
-            if getattr(locked, name) in (None, ""):
+            value = getattr(locked, name)
+            if value is None or (isinstance(value, str) and not value.strip()):  # blank text is no root cause
                 label = model._meta.get_field(name).verbose_name
                 errors.setdefault(name, []).append(f"{str(label).capitalize()} is required to {step.label.lower()}.")
         for name in step.fields:

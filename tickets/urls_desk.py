@@ -11,6 +11,7 @@ from tickets import types, views_desk
 urlpatterns = [
     path("", views_desk.index, name="index"),
     path("search/", views_desk.search, name="search"),
+    path("my-work/", views_desk.my_work, name="my_work"),
     *[path("", include(ticket_type.desk_urls)) for ticket_type in types.all_types() if ticket_type.desk_urls],
     path("<slug:type_slug>/", views_desk.queue, name="queue"),
     path("<slug:type_slug>/new/", views_desk.create, name="create"),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import agent_required
 from accounts.models import AssignmentGroup, User
 from tickets import extensions, queries, types
+from tickets import my_work as work
 from tickets import services as ticket_services
 from core.exceptions import StaleVersion, TicketError
 from core.forms import add_service_errors
@@ -168,6 +169,16 @@ def queue(request, type_slug):
         response = render(request, "tickets/desk/queue.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+@agent_required
+def my_work(request):
+    """Every open ticket of every type that is mine to do: assigned to me, or unassigned in my groups."""
+    rows = work.my_work(request.user)
+    page = Paginator(rows, _int_choice(request.GET.get("per_page"), PAGE_SIZES, PAGE_SIZES[0])).get_page(
+        request.GET.get("page"))
+    return render(request, "tickets/desk/my_work.html", {
+        "page": page, "counts": work.counts(request.user), "nav": "mine"})
 
 
 @agent_required

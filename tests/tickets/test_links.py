@@ -203,6 +203,17 @@ def test_links_to_a_deleted_ticket_are_left_out_and_can_be_removed(pair, agent):
     assert links_of(a) == []
     unlink(a, link.pk, by=agent)
     assert not TicketLink.objects.exists()
+    assert [(d["action"], d["number"]) for d in link_entries(a)] == [("linked", b.number), ("unlinked", None)]
+
+
+def test_the_system_can_link_as_itself(pair):
+    from tickets.services import SystemActor
+
+    a, b = pair
+    link = link_tickets(a, b, "related", by=SystemActor("monitoring"))
+    assert link.created_by is None
+    entry = TimelineEntry.objects.get(ticket_id=a.pk, kind=TimelineEntry.Kind.LINK)
+    assert entry.author is None and entry.data["source"] == "monitoring"
 
 
 def test_kinds_must_not_clash():
@@ -253,3 +264,19 @@ def test_kinds_say_which_types_may_stand_on_each_side(pair, problem_only_kind):
     assert problem_only_kind.admits(problem, as_source=True)
     assert [name for name, _ in kinds.side_choices(a) if "fix" in name] == ["fixed_by"]
     assert [name for name, _ in kinds.side_choices() if "fix" in name] == ["fix_for", "fixed_by"]
+
+
+def test_link_by_number_reads_the_side_from_the_ticket_it_is_made_on(pair, agent):
+    from tickets.links.services import link_by_number
+
+    cause, effect = pair
+    made = link_by_number(effect, "caused_by", f" {cause.number.lower()} ", by=agent)
+    assert (made.label, made.other, made.link.source_id, made.link.target_id) == (
+        "caused by", cause, cause.pk, effect.pk)
+    with pytest.raises(ValidationFailed) as refused:
+        link_by_number(effect, "related_to", "INC9999999", by=agent)
+    assert refused.value.fields == {"number": ["There is no ticket INC9999999."]}
+    with pytest.raises(ValidationFailed) as refused:
+        link_by_number(effect, "blocks", cause.number, by=agent)
+    assert set(refused.value.fields) == {"kind"}
+    assert TicketLink.objects.count() == 1

@@ -17,11 +17,9 @@ from rest_framework.response import Response
 from core.api.errors import ErrorSerializer
 from core.api.strict import StrictInputMixin
 from tickets.api.serializers import UserRefSerializer
-from core.exceptions import ValidationFailed
-from tickets.links.kinds import SIDES, side_choices
-from tickets.links.queries import Link, links_of
-from tickets.links.services import link_tickets, unlink
-from tickets.registry import ticket_for_number
+from tickets.links.kinds import side_choices
+from tickets.links.queries import links_of
+from tickets.links.services import link_by_number, unlink
 
 ERROR = OpenApiResponse(ErrorSerializer)
 NUMBER = OpenApiParameter("number", OpenApiTypes.STR, OpenApiParameter.PATH,
@@ -109,16 +107,9 @@ class TicketLinksMixin:
         ticket = self.get_ticket()
         serializer = TicketLinkInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        kind, is_source = SIDES[serializer.validated_data["kind"]]
-        other_number = serializer.validated_data["number"].strip().upper()
-        other = ticket_for_number(other_number)
-        if other is None:
-            raise ValidationFailed("The link was not made.",
-                                   fields={"number": [f"There is no ticket {other_number}."]})
-        source, target = (ticket, other) if is_source else (other, ticket)
-        link = link_tickets(source, target, kind.name, by=request.user)
-        data = TicketLinkSerializer(Link(link=link, kind=kind, is_source=is_source, other=other),
-                                    context=self.get_serializer_context()).data
+        made = link_by_number(ticket, serializer.validated_data["kind"], serializer.validated_data["number"],
+                              by=request.user)
+        data = TicketLinkSerializer(made, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

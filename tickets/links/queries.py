@@ -6,13 +6,29 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.db.models import Q
 
 from tickets.links.kinds import KINDS, LinkKind
-from tickets.links.services import involving
 from tickets.models import TicketLink, ticket_type_label
 
 # What a links list shows of the other ticket: enough for its number, title, state and page.
 OTHER_FIELDS = ("id", "number", "title", "state")
+
+
+def between(a, b) -> Q:
+    """Links joining the two tickets, whichever is the source."""
+    (a_type, a_id), (b_type, b_id) = _ends(a), _ends(b)
+    return (Q(source_type=a_type, source_id=a_id, target_type=b_type, target_id=b_id)
+            | Q(source_type=b_type, source_id=b_id, target_type=a_type, target_id=a_id))
+
+
+def involving(ticket) -> Q:
+    label, pk = _ends(ticket)
+    return Q(source_type=label, source_id=pk) | Q(target_type=label, target_id=pk)
+
+
+def _ends(ticket) -> tuple[str, int]:
+    return ticket_type_label(ticket), ticket.pk
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ side queue instead of deadlocking), records the change on both tickets' timeline
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from tickets import events
 from core.exceptions import NotPermitted, TicketError, ValidationFailed
-from tickets.links.kinds import KINDS
+from tickets.links.kinds import KINDS, SIDES
+from tickets.links.queries import Link, between, involving, other_end
 from tickets.models import TicketLink, TimelineEntry, ticket_type_label
+from tickets.registry import ticket_for_number
 
 
 class LinkNotFound(TicketError):
@@ -26,38 +27,32 @@ def _key(ticket) -> tuple[str, int]:
     return ticket_type_label(ticket), ticket.pk
 
 
-def _lock(*tickets) -> None:
+def _lock(*tickets, refusal: str) -> None:
     for ticket in sorted(tickets, key=_key):
         if not type(ticket)._default_manager.select_for_update().filter(pk=ticket.pk).exists():
-            raise ValidationFailed("The link was not made.",
-                                   fields={"number": [f"{ticket.number} no longer exists."]})
+            raise ValidationFailed(refusal, fields={"number": [f"{ticket.number} no longer exists."]})
 
 
-def between(a, b) -> Q:
-    """Links joining the two tickets, whichever is the source."""
-    (a_type, a_id), (b_type, b_id) = _key(a), _key(b)
-    return (Q(source_type=a_type, source_id=a_id, target_type=b_type, target_id=b_id)
-            | Q(source_type=b_type, source_id=b_id, target_type=a_type, target_id=a_id))
-
-
-def involving(ticket) -> Q:
-    label, pk = _key(ticket)
-    return Q(source_type=label, source_id=pk) | Q(target_type=label, target_id=pk)
+def _other_end(link, *, is_source: bool) -> tuple[str, int]:
+    return (link.target_type, link.target_id) if is_source else (link.source_type, link.source_id)
 
 
 def _record(link, kind, ticket, other, *, is_source: bool, action: str, by) -> None:
+    """``other`` is None when that ticket was deleted: the entry then names no number."""
     from tickets.services import record
 
     record(ticket, kind=TimelineEntry.Kind.LINK, by=by, data={
         "action": action, "link_id": link.pk, "kind": kind.name, "label": kind.label_from(source=is_source),
-        "ticket_type": ticket_type_label(other), "number": other.number, "title": other.title,
+        "ticket_type": _other_end(link, is_source=is_source)[0],
+        "number": getattr(other, "number", None), "title": getattr(other, "title", ""),
     })
 
 
 def _announce(name: str, link, kind, ticket, other, *, is_source: bool, by) -> None:
+    other_type, other_id = _other_end(link, is_source=is_source)
     events.publish(events.TicketEvent(name, ticket, by, {
         "link_id": link.pk, "kind": kind.name, "label": kind.label_from(source=is_source),
-        "other_type": ticket_type_label(other), "other_id": other.pk, "other_number": other.number,
+        "other_type": other_type, "other_id": other_id, "other_number": getattr(other, "number", None),
     }))
 
 
@@ -75,7 +70,7 @@ def link_tickets(source, target, kind: str, *, by) -> TicketLink:
     if refusal:
         raise ValidationFailed("The link was not made.", fields={"kind": [refusal]})
     with transaction.atomic():
-        _lock(source, target)
+        _lock(source, target, refusal="The link was not made.")
         if TicketLink.objects.filter(between(source, target), kind=link_kind.name).exists():
             raise _already_linked(source, target, link_kind)
         try:
@@ -92,6 +87,20 @@ def link_tickets(source, target, kind: str, *, by) -> TicketLink:
     return link
 
 
+def link_by_number(ticket, side: str, number: str, *, by) -> Link:
+    """What the desk and the API do: link ``ticket`` to the ticket numbered ``number`` (any type), as the
+    link reads from ``ticket`` (``side``: "caused_by" makes "<number> causes <ticket>")."""
+    if side not in SIDES:
+        raise ValidationFailed("The link was not made.", fields={"kind": [f"Unknown link kind '{side}'."]})
+    kind, is_source = SIDES[side]
+    number = (number or "").strip().upper()
+    other = ticket_for_number(number)
+    if other is None:
+        raise ValidationFailed("The link was not made.", fields={"number": [f"There is no ticket {number}."]})
+    source, target = (ticket, other) if is_source else (other, ticket)
+    return Link(link=link_tickets(source, target, kind.name, by=by), kind=kind, is_source=is_source, other=other)
+
+
 def _already_linked(source, target, kind) -> ValidationFailed:
     return ValidationFailed("The link was not made.", fields={"number": [
         f"{source.number} and {target.number} are already linked as '{kind.label}'"
@@ -100,8 +109,6 @@ def _already_linked(source, target, kind) -> ValidationFailed:
 
 def unlink(ticket, link_id: int, *, by) -> None:
     """Remove link ``link_id`` of ``ticket``; a link that is not ``ticket``'s is not found."""
-    from tickets.links.queries import other_end
-
     if not by.is_agent:
         raise NotPermitted("Only agents can remove links.")
     with transaction.atomic():
@@ -111,12 +118,13 @@ def unlink(ticket, link_id: int, *, by) -> None:
         is_source = (link.source_type, link.source_id) == _key(ticket)
         # None when the other ticket was deleted: the dangling link can still be removed.
         other = other_end(link, ticket)
-        _lock(ticket, *([other] if other is not None else []))
+        _lock(ticket, *([other] if other is not None else []), refusal="The link was not removed.")
         link_kind = KINDS.get(link.kind)
         link.delete()
         link.pk = link_id
-        if link_kind is None or other is None:
+        if link_kind is None:  # a kind no longer registered: the link goes, the timelines say nothing
             return
-        for this, that, this_is_source in ((ticket, other, is_source), (other, ticket, not is_source)):
+        ends = [(ticket, other, is_source)] + ([(other, ticket, not is_source)] if other is not None else [])
+        for this, that, this_is_source in ends:
             _record(link, link_kind, this, that, is_source=this_is_source, action="unlinked", by=by)
             _announce(events.UNLINKED, link, link_kind, this, that, is_source=this_is_source, by=by)

@@ -14,9 +14,8 @@ from accounts.access import agent_required
 from core.exceptions import TicketError, ValidationFailed
 from core.forms import add_service_errors
 from tickets.links.forms import LinkForm
-from tickets.links.kinds import SIDES
 from tickets.links.queries import links_of
-from tickets.links.services import LinkNotFound, link_tickets, unlink
+from tickets.links.services import LinkNotFound, link_by_number, unlink
 from tickets.registry import ticket_for_number
 
 
@@ -56,18 +55,12 @@ def add(request, number):
     form = LinkForm(request.POST, ticket=ticket)
     refusal = None
     if form.is_valid():
-        kind, is_source = SIDES[form.cleaned_data["kind"]]
-        other = ticket_for_number(form.cleaned_data["number"])
         try:
-            if other is None:
-                raise ValidationFailed("The link was not made.",
-                                       fields={"number": [f"There is no ticket {form.cleaned_data['number']}."]})
-            source, target = (ticket, other) if is_source else (other, ticket)
-            link_tickets(source, target, kind.name, by=request.user)
+            made = link_by_number(ticket, form.cleaned_data["kind"], form.cleaned_data["number"], by=request.user)
         except TicketError as exc:
             refusal = {"message": exc.message, "fields": exc.fields}
         else:
-            messages.success(request, f"{ticket.number} is now {kind.label_from(source=is_source)} {other.number}.")
+            messages.success(request, f"{ticket.number} is now {made.label} {made.other.number}.")
             return _back(ticket)
     request.session[_session_key(ticket)] = {"data": {name: request.POST.get(name, "") for name in form.fields},
                                              "refusal": refusal}

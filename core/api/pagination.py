@@ -1,13 +1,14 @@
-"""Cursor pagination for every API list: stable under inserts, no OFFSET, no COUNT; bad page sizes are refused."""
+"""Pagination for every API list; bad page sizes and page numbers are refused with 400, never ignored.
+
+Cursor pagination (stable under inserts, no OFFSET, no COUNT) for lists of one table; numbered
+pages for lists that are a UNION over several (``NumberedPagination``: "My work").
+"""
 
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 
-class NewestFirstPagination(CursorPagination):
-    """Newest first by id: stable under inserts, and cheap on any page (no OFFSET, no COUNT)."""
-
-    ordering = "-id"
+class StrictPageSize:
     page_size = 50
     max_page_size = 200
     page_size_query_param = "page_size"
@@ -31,6 +32,29 @@ class NewestFirstPagination(CursorPagination):
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size, default=self.page_size)
+        return parameters
+
+
+class NewestFirstPagination(StrictPageSize, CursorPagination):
+    """Newest first by id: stable under inserts, and cheap on any page (no OFFSET, no COUNT)."""
+
+    ordering = "-id"
+
+
+class NumberedPagination(StrictPageSize, PageNumberPagination):
+    """Pages 1, 2, ... with a count; a page that is not a whole number from 1 is refused, one past the end is 404."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and not (raw.isdigit() and int(raw) >= 1):
+            raise ValidationError({self.page_query_param: ["Must be a whole number from 1."]})
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"].update(minimum=1)
         return parameters
 
 

@@ -71,3 +71,13 @@ def test_my_work_is_for_agents_and_per_tenant(tenant, other_tenant, in_other_ten
         beta_agent = AgentFactory()
     body = api_client(other_tenant, beta_agent).get("/api/v1/my-work/").json()
     assert body["results"] == []
+
+
+def test_my_work_api_refuses_bad_paging(tenant, agent, work):
+    api = api_client(tenant, agent)
+    for query, field in (("page=0", "page"), ("page=x", "page"), ("page_size=0", "page_size"),
+                         ("page_size=null", "page_size"), ("page_size=500", "page_size")):
+        response = api.get(f"/api/v1/my-work/?{query}")
+        assert response.status_code == 400 and field in response.json()["fields"], query
+    assert api.get("/api/v1/my-work/?page=99").status_code == 404
+    assert len(api.get("/api/v1/my-work/?page_size=2").json()["results"]) == 2

@@ -2,10 +2,10 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import APIView
 
 from core.api.errors import ErrorSerializer
+from core.api.pagination import NumberedPagination
 from core.api.views import ApiViewMixin
 from core.exceptions import NotPermitted
 from tickets.my_work import counts, my_work
@@ -30,11 +30,7 @@ class WorkCountSerializer(serializers.Serializer):
     total = serializers.IntegerField()
 
 
-class MyWorkPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
+class MyWorkPagination(NumberedPagination):
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
         response.data["counts"] = WorkCountSerializer(counts(self.request.user), many=True).data
@@ -55,7 +51,8 @@ class MyWorkView(ApiViewMixin, APIView):
 
     pagination_class = MyWorkPagination
 
-    @extend_schema(summary="My work", responses={200: WorkRowSerializer(many=True), 403: ErrorSerializer},
+    @extend_schema(summary="My work", responses={200: WorkRowSerializer(many=True), 400: ErrorSerializer, 403: ErrorSerializer,
+                              404: ErrorSerializer},
                    operation_id="my_work_list", tags=["my-work"])
     def get(self, request):
         if not request.user.is_agent:

@@ -7,32 +7,7 @@ from problems import links, services
 from problems.filters import ProblemFilter
 from problems.forms import ProblemFieldsForm
 from problems.models import Problem
-from tickets import types
 from tickets.types import STANDARD_COUNTERS, Counter, TicketType, Toggle
-
-
-def _create_initial(request) -> dict:
-    """``/desk/problems/new/?from=INC0001001``: the new problem starts from the incident's symptoms."""
-    source = _source_ticket(request)
-    if source is None:
-        return {}
-    return {"title": source.title, "description": source.description, "category": source.category_id,
-            "impact": source.impact, "urgency": source.urgency, "assignment_group": source.assignment_group_id,
-            "requester": request.user.pk}
-
-
-def _after_create(request, problem) -> None:
-    source = _source_ticket(request)
-    if source is not None:
-        links.link(problem, source, by=request.user)
-
-
-def _source_ticket(request):
-    number = (request.GET.get("from") or "").strip().upper()
-    source_type = types.for_number(number)
-    if source_type is None or not links.PROBLEM_OF.admits(source_type.model, as_source=False):
-        return None
-    return source_type.model.objects.visible_to(request.user).filter(number=number).first()
 
 
 def _row_tags(problem):
@@ -60,8 +35,7 @@ PROBLEM_TYPE = TicketType(
         "detail_side": "problems/_detail_side.html",
     },
     row_tags=_row_tags,
-    create_initial=_create_initial,
-    after_create=_after_create,
+    create_from=links.PROBLEM_OF.side_names[0],  # "create problem from this incident"
     action_fields={"resolve": {
         "resolve_incidents": forms.BooleanField(
             required=False, label="Also resolve the linked open incidents",

@@ -86,9 +86,10 @@ class TicketType:
     # the generic ``<slug>/`` routes, and (label, URL name) links for the main navigation.
     desk_urls: str = ""
     nav_links: tuple[tuple[str, str], ...] = ()
-    # Prefill the create page (``?from=INC0001001``) and act once the ticket exists (link it).
-    create_initial: Callable = staticmethod(lambda request: {})
-    after_create: Callable = staticmethod(lambda request, ticket: None)
+    # "Create <this> from <that ticket>": a link side (tickets.links.kinds, e.g. "problem_of"). The desk's
+    # create page then takes ``?from=INC0001001``, starts from that ticket's shared fields and links the new
+    # ticket to it as that side, in the same transaction.
+    create_from: str = ""
     # Extra inputs of one action's form: {action: {name: form field}}, passed to ``transition`` as keywords
     # (a problem's resolve offers to resolve its linked incidents too).
     action_fields: dict = field(default_factory=dict)

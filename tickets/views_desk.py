@@ -22,7 +22,9 @@ from tickets import services as ticket_services
 from core.exceptions import StaleVersion, TicketError
 from core.forms import add_service_errors
 from tickets.forms import ActionForm, CommentForm
+from tickets.links import services as link_services
 from tickets.links import views as link_views
+from tickets.links.kinds import SIDES
 from tickets.models import Priority
 from tickets.workflow import AGENT
 
@@ -204,16 +206,37 @@ def lookup(request, type_slug):
     return render(request, "tickets/desk/_lookup_options.html", {"rows": rows})
 
 
+# What "create from" copies from the ticket it starts from.
+CREATE_FROM_FIELDS = ("title", "description", "category", "impact", "urgency", "assignment_group")
+
+
+def _create_source(request, ticket_type):
+    """The ticket named by ``?from=`` that this type may be created from (its ``create_from`` link side)."""
+    if not ticket_type.create_from:
+        return None
+    number = (request.GET.get("from") or "").strip().upper()
+    source_type = types.for_number(number)
+    kind, new_is_source = SIDES[ticket_type.create_from]
+    if source_type is None or not kind.admits(source_type.model, as_source=not new_is_source):
+        return None
+    return source_type.model.objects.visible_to(request.user).filter(number=number).first()
+
+
 @agent_required
 def create(request, type_slug):
     ticket_type = ticket_type_or_404(type_slug)
-    initial = {"channel": "phone", **ticket_type.create_initial(request)}
+    source = _create_source(request, ticket_type)
+    initial = {"channel": "phone"}
+    if source is not None:
+        initial.update({name: getattr(source, source._meta.get_field(name).attname) for name in CREATE_FROM_FIELDS},
+                       requester=request.user.pk)
     form = ticket_type.fields_form(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():  # the ticket and what follows from it (a link to its incident), or nothing
+            with transaction.atomic():  # the ticket and its link to the ticket it came from, or nothing
                 ticket = ticket_type.create(by=request.user, **form.service_fields())
-                ticket_type.after_create(request, ticket)
+                if source is not None:
+                    link_services.link_by_number(ticket, ticket_type.create_from, source.number, by=request.user)
         except TicketError as exc:
             add_service_errors(form, exc, ticket_type.fields_form.ALIASES)
         else:

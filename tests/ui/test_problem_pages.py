@@ -134,3 +134,12 @@ def test_beta_cannot_see_or_apply_alphas_known_errors(make_client, tenant, other
     with in_other_tenant():
         assert not TimelineEntry.objects.filter(body__contains="Alpha").exists()
     connection.set_tenant(tenant)
+
+
+def test_create_from_a_ticket_the_link_kind_does_not_fit_starts_blank_and_links_nothing(agent_client, agent):
+    other = make_problem(by=agent, title="An unrelated problem")
+    page = agent_client.get(f"/desk/problems/new/?from={other.number}")
+    assert "title" not in page.context["form"].initial
+    response = agent_client.post(f"/desk/problems/new/?from={other.number}", {
+        "requester": agent.pk, "title": "A new problem", "impact": 3, "urgency": 3, "channel": "phone"})
+    assert response.status_code == 302 and not TicketLink.objects.exists()

@@ -4,6 +4,7 @@ import copy
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 
 from accounts.models import AssignmentGroup, User
 from core.exceptions import AttachmentRejected
@@ -133,7 +134,7 @@ class TicketFieldsForm(forms.Form):
 def transition_field(model, name: str) -> forms.Field:
     """The form field for a transition's input, from the model field of that name (choices become a select)."""
     model_field = model._meta.get_field(name)
-    label = str(model_field.verbose_name).capitalize()
+    label = capfirst(str(model_field.verbose_name))
     if model_field.choices:
         return forms.ChoiceField(choices=[("", "Choose…"), *model_field.choices], required=False, label=label)
     if model_field.get_internal_type() == "TextField":

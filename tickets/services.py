@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from core.exceptions import NotPermitted, StaleVersion, ValidationFailed
 from tickets import events, markdown, numbering
@@ -209,7 +210,7 @@ def update_ticket(ticket, *, by, changes: dict, expected_version: int | None = N
             new = getattr(locked, name)
             if old != new:
                 field = model._meta.get_field(name)
-                diff.append({"field": name, "label": str(field.verbose_name).capitalize(),
+                diff.append({"field": name, "label": capfirst(str(field.verbose_name)),
                              "old": _display(locked, field, old), "new": _display(locked, field, new)})
         if not diff:
             return locked
@@ -245,7 +246,7 @@ def _transition_locked(locked, action: str, *, by, fields: dict | None = None, c
         value = getattr(locked, name)
         if value is None or (isinstance(value, str) and not value.strip()):  # blank text is no root cause
             label = model._meta.get_field(name).verbose_name
-            errors.setdefault(name, []).append(f"{str(label).capitalize()} is required to {step.label.lower()}.")
+            errors.setdefault(name, []).append(f"{capfirst(str(label))} is required to {step.label.lower()}.")
     for name in step.fields:
         if name in fields:
             _clean_field(locked, name, getattr(locked, name), errors)

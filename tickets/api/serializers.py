@@ -5,6 +5,7 @@ Serializers only check the shape of input; the services decide what is allowed.
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.text import capfirst
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -213,7 +214,7 @@ def transition_input_serializer(model, transition) -> type[serializers.ModelSeri
         if name not in transition.requires:
             extra_kwargs[name] = {"required": False}
             continue
-        label = str(model_field.verbose_name).capitalize()
+        label = capfirst(str(model_field.verbose_name))
         message = f"{label} is required to {transition.label.lower()}."
         kwargs = {"required": True, "error_messages": {"required": message, "null": message, "blank": message}}
         # A blank choice passes through to the service, which refuses it with the same message.

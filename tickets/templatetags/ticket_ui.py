@@ -2,6 +2,7 @@
 
 from django import template
 from django.urls import reverse
+from django.utils.text import capfirst
 
 from tickets import types
 
@@ -32,7 +33,7 @@ def state_name(value: str, ticket) -> str:
 def field_name(name: str, ticket) -> str:
     """A field's label on the ticket's model: ``{{ name|field_name:ticket }}``."""
     try:
-        return str(ticket._meta.get_field(name).verbose_name).capitalize()
+        return capfirst(str(ticket._meta.get_field(name).verbose_name))
     except Exception:  # noqa: BLE001 - a name that is not a model field: show it readable
         return str(name).replace("_", " ").capitalize()
 

@@ -211,7 +211,7 @@ INSERT INTO incidents_incident (
     number, title, description, description_html, channel, impact, urgency, priority, opened_at,
     first_response_at, resolved_at, closed_at, updated_at, version, state, hold_reason, resolution_code,
     resolution_notes, cancel_reason, is_major, assignee_id, assignment_group_id, category_id, created_by_id,
-    parent_id, requester_id)
+    requester_id)
 SELECT
     'INC' || lpad(st.num::text, greatest(%(digits)s, length(st.num::text)), '0'),
     CASE WHEN st.r_site < 0.5 THEN (%(titles)s::text[])[st.s]
@@ -232,7 +232,7 @@ SELECT
     st.priority = 1 AND st.r_detail < 0.01,
     CASE WHEN st.state = 'new' OR (%(member_counts)s::int[])[st.s] = 0 THEN NULL
          ELSE (%(members)s::bigint[])[1 + (%(member_offsets)s::int[])[st.s] + floor(st.r_member * (%(member_counts)s::int[])[st.s])::int] END,
-    (%(group_ids)s::bigint[])[st.s], (%(category_ids)s::bigint[])[st.s], st.requester_id, NULL, st.requester_id
+    (%(group_ids)s::bigint[])[st.s], (%(category_ids)s::bigint[])[st.s], st.requester_id, st.requester_id
 FROM (
     SELECT r.*,
            CASE WHEN r.r_open < exp(-20 * r.age) THEN

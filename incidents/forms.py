@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from incidents import hierarchy
 from incidents.models import Incident
 from tickets.forms import TicketFieldsForm
 
@@ -34,7 +35,8 @@ class IncidentFieldsForm(TicketFieldsForm):
 
     def initial_from(self, ticket) -> dict:
         values = super().initial_from(ticket)
-        values["parent_number"] = ticket.parent.number if ticket.parent_id else ""
+        parent = hierarchy.parent_of(ticket)
+        values["parent_number"] = parent.number if parent is not None else ""
         return values
 
     def service_fields(self) -> dict:

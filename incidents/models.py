@@ -28,7 +28,7 @@ class Incident(Ticket):
     workflow = WORKFLOW
     # Fields an agent may edit directly; state-related fields change only through actions.
     EDITABLE_FIELDS = ("title", "description", "impact", "urgency", "category", "assignment_group",
-                       "assignee", "channel", "is_major", "parent", "requester")
+                       "assignee", "channel", "is_major", "requester")
 
     state = models.CharField(max_length=20, choices=WORKFLOW.state_choices(), default=WORKFLOW.initial)
     hold_reason = models.CharField(max_length=30, choices=HoldReason.choices, blank=True)
@@ -36,7 +36,6 @@ class Incident(Ticket):
     resolution_notes = models.TextField(blank=True, help_text="Visible to the requester.")
     cancel_reason = models.CharField(max_length=300, blank=True)
     is_major = models.BooleanField("major incident", default=False)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
 
     class Meta:
         ordering = ["-opened_at"]
@@ -50,17 +49,7 @@ class Incident(Ticket):
             models.Index(fields=["assignment_group", "state", "id"], name="inc_group_state_id_idx"),
             models.Index(fields=["state", "priority", "opened_at", "id"], name="inc_state_prio_idx"),
             models.Index(fields=["requester", "opened_at"], name="inc_requester_idx"),
-            models.Index(fields=["parent"], name="inc_parent_idx", condition=Q(parent__isnull=False)),
             models.Index(fields=["state", "resolved_at"], name="inc_resolved_idx", condition=Q(state="resolved")),
         ]
         # Also: inc_title_trgm_idx, a pg_trgm GIN index on UPPER(title) for queue text search
         # (created in migration 0003 because Django cannot express it portably).
-
-    def validate_change(self, errors: dict) -> None:
-        if self.parent_id:
-            if self.parent_id == self.pk:
-                errors.setdefault("parent", []).append("An incident cannot be its own parent.")
-            elif self.parent.parent_id:
-                errors.setdefault("parent", []).append(f"{self.parent.number} is itself a child; link to its parent {self.parent.parent}.")
-            elif self.children.exists():
-                errors.setdefault("parent", []).append("An incident with children cannot become a child itself.")

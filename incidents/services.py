@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from incidents import hierarchy
 from incidents.models import Incident, ResolutionCode
 from incidents.workflow import OPEN, RESOLVED
 from tickets import services as ticket_services
@@ -16,32 +17,41 @@ from tickets.workflow import AGENT
 def create_incident(*, by, requester=None, title, description="", channel=Channel.PORTAL, impact=3, urgency=3,
                     category=None, assignment_group=None, assignee=None, is_major=False, parent=None, watchers=(),
                     opened_at=None):
-    """``opened_at`` is for imports of tickets raised elsewhere (and the demo): SLA clocks start from it."""
+    """``opened_at`` is for imports of tickets raised elsewhere (and the demo): SLA clocks start from it.
+
+    ``parent``: the incident this one is a child of (a "parent of" link, made in the same transaction).
+    """
     requester = requester or by
     fields = {"description": description or "", "impact": impact, "urgency": urgency, "category": category,
-              "assignment_group": assignment_group, "assignee": assignee, "is_major": is_major, "parent": parent}
+              "assignment_group": assignment_group, "assignee": assignee, "is_major": is_major}
     if opened_at is not None:
         fields["opened_at"] = opened_at
-    if parent is not None and parent.parent_id:
-        from core.exceptions import ValidationFailed
-
-        raise ValidationFailed("The ticket could not be created.",
-                               fields={"parent": [f"{parent.number} is itself a child; link to its parent."]})
-    return ticket_services.create_ticket(Incident, by=by, requester=requester, title=title, channel=channel,
-                                         fields=fields, watchers=watchers)
+    with transaction.atomic():
+        incident = ticket_services.create_ticket(Incident, by=by, requester=requester, title=title, channel=channel,
+                                                 fields=fields, watchers=watchers)
+        if parent is not None:
+            hierarchy.set_parent(incident, parent, by=by)
+    return incident
 
 
 def update_incident(incident, *, by, changes, expected_version=None):
-    return ticket_services.update_ticket(incident, by=by, changes=changes, expected_version=expected_version)
+    """Field changes; ``parent`` (an incident or None) moves the incident under another one, as a link."""
+    changes = dict(changes)
+    has_parent, parent = "parent" in changes, changes.pop("parent", None)
+    with transaction.atomic():
+        incident = ticket_services.update_ticket(incident, by=by, changes=changes, expected_version=expected_version)
+        if has_parent:
+            hierarchy.set_parent(incident, parent, by=by)
+    return incident
 
 
 def transition_incident(incident, action, *, by, fields=None, expected_version=None, comment=""):
-    """Any named incident action; resolving or closing a parent cascades to its open children."""
+    """Any named incident action; resolving a parent resolves its open children."""
     with transaction.atomic():
         incident = ticket_services.transition(incident, action, by=by, fields=fields,
                                               expected_version=expected_version, comment=comment)
         if action == "resolve":
-            for child in incident.children.filter(state__in=OPEN):
+            for child in hierarchy.children_of(incident).filter(state__in=OPEN).order_by("number"):
                 ticket_services.transition(
                     child, "resolve", by=by,
                     fields={"resolution_code": ResolutionCode.RESOLVED_BY_PARENT,

@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from incidents import services
+from incidents import hierarchy, services
 from incidents.filters import IncidentFilter
 from incidents.forms import IncidentFieldsForm
 from incidents.models import Incident
@@ -14,7 +14,7 @@ def _row_tags(incident):
     tags = []
     if incident.is_major:
         tags.append(("Major", "tag-major", ""))
-    if incident.parent_id:
+    if getattr(incident, "is_child", False):
         tags.append(("Child", "tag-muted", "Child of another incident"))
     return tags
 
@@ -47,14 +47,14 @@ INCIDENT_TYPE = TicketType(
     templates={
         "detail_badges": "incidents/_detail_badges.html",
         "detail_main": "incidents/_detail_main.html",
-        "detail_side": "incidents/_detail_side.html",
         "portal_notice": "incidents/_portal_notice.html",
     },
     row_tags=_row_tags,
     resolve_with_note=services.resolve_with_note,
     # SLA clocks; the known-error card of problem management (workarounds, "create problem").
     extensions=("sla", "known_errors"),
-    detail_related=("created_by", "parent"),
+    detail_related=("created_by",),
+    annotate_list=hierarchy.with_is_child,
     nav_order=10,
 )
 

@@ -40,7 +40,7 @@ def ticket_of(attachment):
 
 def for_list(ticket_type, user) -> QuerySet:
     """A type's tickets as the queue, the portal and the API list them: visible to ``user``, with their joins."""
-    return ticket_type.model.objects.visible_to(user).select_related(*ticket_type.list_related)
+    return ticket_type.annotate_list(ticket_type.model.objects.visible_to(user).select_related(*ticket_type.list_related))
 
 
 def for_detail(ticket_type, user) -> QuerySet:

@@ -80,6 +80,8 @@ class TicketType:
     # Names of tickets.extensions this type opts into (e.g. "sla").
     extensions: tuple[str, ...] = ()
     list_related: tuple[str, ...] = ("requester", "assignee", "assignment_group", "category")
+    # Columns a type adds to its queue and list rows in the same query (incidents: whether a row is a child).
+    annotate_list: Callable = staticmethod(lambda rows: rows)
     detail_related: tuple[str, ...] = ("created_by",)
     nav_order: int = 100
     # The type's own desk pages (the known-error list): a URL module included under /desk/ before

@@ -11,8 +11,8 @@ class IncidentSerializer(TicketSerializer):
     """An incident as the API returns it; ``available_actions`` depends on the caller's role."""
 
     url = serializers.HyperlinkedIdentityField(view_name="incident-detail", lookup_field="number")
-    parent = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True,
-                                          help_text="The parent incident's number, if this one is a child.")
+    parent = serializers.CharField(source="parent_number", read_only=True, allow_null=True,
+                                   help_text="The parent incident's number, if this one is a child.")
     # Declared so the schema admits "" (not on hold / not resolved) besides the choices.
     hold_reason = serializers.ChoiceField(choices=HoldReason.choices, allow_blank=True, read_only=True)
     resolution_code = serializers.ChoiceField(choices=ResolutionCode.choices, allow_blank=True, read_only=True)

@@ -1,3 +1,4 @@
+from incidents import hierarchy
 from incidents.api.serializers import IncidentCreateSerializer, IncidentSerializer, IncidentUpdateSerializer
 from incidents.filters import IncidentFilter
 from incidents.models import Incident
@@ -17,6 +18,9 @@ class IncidentViewSet(TicketViewSet):
     update_serializer_class = IncidentUpdateSerializer
     filterset_class = IncidentFilter
 
+    # The parent's number is part of every row (a "parent of" link), read in the same query.
     def list_queryset(self):
-        # The parent's number is part of every row.
-        return super().list_queryset().select_related("parent")
+        return hierarchy.with_parent_number(super().list_queryset())
+
+    def detail_queryset(self):
+        return hierarchy.with_parent_number(super().detail_queryset())

@@ -3,7 +3,7 @@
 from django_tenants.utils import schema_context
 
 from accounts.models import AssignmentGroup, User
-from incidents import services
+from incidents import hierarchy, services
 from incidents.models import Incident
 from tests.api.helpers import api_client, back_to, error_of
 from tests.factories import AgentFactory, GroupFactory, RequesterFactory, make_incident
@@ -137,8 +137,9 @@ def test_parent_is_set_by_number_and_an_unknown_number_is_a_field_error(tenant, 
     assert response.status_code == 400 and "parent" in error_of(response)["fields"]
     response = api.patch(f"{URL}{parent.number}/", {"parent": parent.number})
     assert response.status_code == 400 and "parent" in error_of(response)["fields"]
-    child.refresh_from_db()
-    assert child.parent_id == parent.pk
+    assert hierarchy.parent_of(child).pk == parent.pk
+    assert api.get(f"{URL}?parent={parent.number.lower()}").json()["results"][0]["number"] == child.number
+    assert api.patch(f"{URL}{child.number}/", {"parent": None}).json()["parent"] is None
 
 
 def test_patch_edit_records_priority_and_version(tenant, agent, requester):
@@ -167,7 +168,7 @@ def test_invalid_choice_in_an_action_body_is_400(tenant, agent, requester):
 
 def test_resolving_a_parent_via_api_resolves_its_children(tenant, agent, requester):
     parent = make_incident(by=requester)
-    child = make_incident(by=requester, parent=parent)
+    child = make_incident(by=agent, requester=requester, parent=parent)
     response = api_client(tenant, agent).post(f"{URL}{parent.number}/actions/resolve/", RESOLVE)
     assert response.status_code == 200
     child.refresh_from_db()

@@ -5,7 +5,7 @@ from django.core import mail
 from django.db import connection
 
 from core.exceptions import InvalidTransition, NotPermitted, StaleVersion, ValidationFailed
-from incidents import services
+from incidents import hierarchy, services
 from incidents.models import Incident
 from tests.factories import AgentFactory, RequesterFactory, make_incident
 from tickets.models import TimelineEntry
@@ -157,22 +157,45 @@ def test_requester_reply_after_window_does_not_reopen(tenant, requester, agent):
 
 def test_resolving_parent_resolves_open_children(tenant, requester, agent):
     parent = make_incident(by=requester, title="Email down", is_major=True)
-    children = [make_incident(by=requester, title=f"Email down for me {i}", parent=parent) for i in range(3)]
+    children = [make_incident(by=agent, requester=requester, title=f"Email down for me {i}", parent=parent)
+                for i in range(3)]
     services.transition_incident(children[0], "cancel", by=agent, fields={"cancel_reason": "Duplicate report"})
     services.transition_incident(parent, "resolve", by=agent,
                                  fields={"resolution_code": "solved_permanently", "resolution_notes": "Mail server restarted"})
-    states = dict(Incident.objects.filter(parent=parent).values_list("title", "state"))
+    states = dict(hierarchy.children_of(parent).values_list("title", "state"))
     assert states == {"Email down for me 0": "cancelled", "Email down for me 1": "resolved", "Email down for me 2": "resolved"}
 
 
 def test_child_of_child_is_refused(tenant, requester, agent):
     parent = make_incident(by=requester)
-    child = make_incident(by=requester, parent=parent)
-    with pytest.raises(ValidationFailed):
-        make_incident(by=requester, parent=child)
+    child = make_incident(by=agent, requester=requester, parent=parent)
+    before = Incident.objects.count()
+    with pytest.raises(ValidationFailed) as refused:
+        make_incident(by=agent, requester=requester, parent=child)
+    assert "is itself child of" in refused.value.fields["parent"][0]
+    assert Incident.objects.count() == before  # the incident is not created without its parent
     other = make_incident(by=requester)
     with pytest.raises(ValidationFailed):
         services.update_incident(other, by=agent, changes={"parent": child})
+    with pytest.raises(ValidationFailed) as refused:  # a parent cannot become a child
+        services.update_incident(parent, by=agent, changes={"parent": other})
+    assert "cannot become child of" in refused.value.fields["parent"][0]
+    assert hierarchy.parent_of(other) is None and hierarchy.parent_of(parent) is None
+
+
+def test_a_child_has_one_parent_and_moving_it_replaces_the_link(tenant, requester, agent):
+    first, second = make_incident(by=requester, title="First"), make_incident(by=requester, title="Second")
+    child = make_incident(by=agent, requester=requester, parent=first)
+    services.update_incident(child, by=agent, changes={"parent": second})
+    assert hierarchy.parent_of(child).pk == second.pk and not hierarchy.children_of(first).exists()
+    services.update_incident(child, by=agent, changes={"parent": None})
+    assert hierarchy.parent_of(child) is None
+
+
+def test_requesters_cannot_make_an_incident_a_child(tenant, requester):
+    parent = make_incident(by=requester)
+    with pytest.raises(NotPermitted):
+        make_incident(by=requester, parent=parent)
 
 
 def test_notifications_reach_requester_and_assignee(tenant, requester, agent, group, django_capture_on_commit_callbacks):

@@ -1,5 +1,5 @@
 from incidents.models import Incident
-from tests.factories import make_incident
+from tests.factories import AgentFactory, make_incident
 
 
 def valid_data(requester, **overrides):
@@ -54,7 +54,7 @@ def test_service_refusal_is_shown_on_the_field_and_writes_nothing(agent_client, 
 
 def test_child_of_a_child_is_refused(agent_client, requester):
     parent = make_incident(by=requester, title="Parent")
-    child = make_incident(by=requester, title="Child", parent=parent)
+    child = make_incident(by=AgentFactory(), requester=requester, title="Child", parent=parent)
     before = Incident.objects.count()
     response = agent_client.post("/desk/incidents/new/", valid_data(requester, parent_number=child.number))
     assert response.status_code == 400

@@ -146,7 +146,7 @@ def test_reply_with_attachment_and_rejected_type(agent_client, incident):
 
 
 def test_children_parent_and_watchers(agent_client, incident, requester, agent):
-    child = services.create_incident(by=requester, title="Me too", parent=incident)
+    child = services.create_incident(by=agent, requester=requester, title="Me too", parent=incident)
     html = agent_client.get(url(incident)).content.decode()
     assert child.number in html
     assert incident.number in agent_client.get(url(child)).content.decode()

@@ -28,6 +28,9 @@ class LinkKind:
     same_type: bool = False
     # Reads the same from both sides ("related to"): there is one side name, not two.
     symmetric: bool = False
+    # A one-level hierarchy (parent of / child of): a ticket has at most one parent, a parent is no
+    # one's child and a child has no children (an incident's master and its children).
+    hierarchy: bool = False
 
     def __post_init__(self):
         for name in ("source_types", "target_types"):
@@ -100,7 +103,7 @@ def side_choices(ticket_or_model=None) -> list[tuple[str, str]]:
 
 
 CAUSES = register(LinkKind("causes", "causes", "caused by"))
-PARENT = register(LinkKind("parent", "parent of", "child of"))
+PARENT = register(LinkKind("parent", "parent of", "child of", hierarchy=True))
 DUPLICATE = register(LinkKind("duplicate", "duplicate of", "duplicated by", same_type=True))
 RELATED = register(LinkKind("related", "related to", "related to", symmetric=True))
 

@@ -73,6 +73,8 @@ def link_tickets(source, target, kind: str, *, by) -> TicketLink:
         _lock(source, target, refusal="The link was not made.")
         if TicketLink.objects.filter(between(source, target), kind=link_kind.name).exists():
             raise _already_linked(source, target, link_kind)
+        if link_kind.hierarchy:
+            _check_hierarchy(source, target, link_kind)
         try:
             with transaction.atomic():
                 link = TicketLink.objects.create(
@@ -99,6 +101,28 @@ def link_by_number(ticket, side: str, number: str, *, by) -> Link:
         raise ValidationFailed("The link was not made.", fields={"number": [f"There is no ticket {number}."]})
     source, target = (ticket, other) if is_source else (other, ticket)
     return Link(link=link_tickets(source, target, kind.name, by=by), kind=kind, is_source=is_source, other=other)
+
+
+def _check_hierarchy(parent, child, kind) -> None:
+    """One level: the child has no parent yet and no children; the parent is no one's child."""
+    def as_target(ticket):
+        return TicketLink.objects.filter(kind=kind.name, target_type=ticket_type_label(ticket), target_id=ticket.pk)
+
+    def as_source(ticket):
+        return TicketLink.objects.filter(kind=kind.name, source_type=ticket_type_label(ticket), source_id=ticket.pk)
+
+    refusal = None
+    current = as_target(child).first()
+    if current is not None:
+        other = other_end(current, child)
+        refusal = f"{child.number} is already {kind.reverse_label} {getattr(other, 'number', 'another ticket')}; " \
+                  "remove that link first."
+    elif as_target(parent).exists():
+        refusal = f"{parent.number} is itself {kind.reverse_label} another ticket; link to that one instead."
+    elif as_source(child).exists():
+        refusal = f"{child.number} is {kind.label} other tickets and cannot become {kind.reverse_label} one."
+    if refusal:
+        raise ValidationFailed("The link was not made.", fields={"number": [refusal]})
 
 
 def _already_linked(source, target, kind) -> ValidationFailed:

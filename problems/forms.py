@@ -1,24 +1,11 @@
-"""The problem's own form fields; the shared ticket forms do the rest (tickets.forms)."""
+"""The problem's own form fields: made from the model (tickets.forms.TicketFieldsForm), with a problem's labels."""
 
-from django import forms
-
-from problems.models import RootCauseCategory
+from problems.models import Problem
 from tickets.forms import TicketFieldsForm
 
 
 class ProblemFieldsForm(TicketFieldsForm):
-    affected_service = forms.CharField(max_length=200, required=False, label="Affected service",
-                                       help_text="The business service it hurts, e.g. Payroll, VPN.")
-    root_cause_category = forms.ChoiceField(choices=[("", "— Not known yet —"), *RootCauseCategory.choices],
-                                            required=False, label="Root cause category")
-    root_cause = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Root cause",
-                                 help_text="Required to leave root cause analysis.")
-    workaround = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Workaround",
-                                 help_text="How to restore service until the fix; published with the known error.")
-    permanent_fix = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Permanent fix")
-    rca_notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, label="RCA notes",
-                                help_text="Five whys and the timeline of events.")
-
+    model = Problem
     EXTRA_FIELDS = ("affected_service", "root_cause_category", "root_cause", "workaround", "permanent_fix",
                     "rca_notes")
 
@@ -29,9 +16,4 @@ class ProblemFieldsForm(TicketFieldsForm):
         self.fields["requester"].label = "Raised by"
         self.fields["requester"].help_text = "Who reported the problem (often the agent who spotted the pattern)."
         self.fields["title"].widget.attrs["placeholder"] = "The symptom the incidents share"
-
-    def clean(self):
-        cleaned = super().clean()
-        for name in ("root_cause", "workaround", "permanent_fix", "rca_notes"):
-            cleaned[name] = (cleaned.get(name) or "").replace("\r\n", "\n")
-        return cleaned
+        self.fields["root_cause"].help_text = "Required to leave root cause analysis."

@@ -72,20 +72,30 @@ class TicketFieldsForm(forms.Form):
     # The create page: what happened (left) and classification and routing (right).
     DESCRIBE_FIELDS = ("requester", "title", "description", "category")
     ROUTING_FIELDS = ("impact", "urgency", "channel", "assignment_group", "assignee")
+    # The type's own fields, after the routing ones; those not declared on the form are made from
+    # ``model``'s fields (label, help text, choices), optional: the service decides what is required.
     EXTRA_FIELDS: tuple = ()
+    model = None
 
     def __init__(self, *args, ticket=None, **kwargs):
         self.ticket = ticket
         super().__init__(*args, **kwargs)
+        for name in self.EXTRA_FIELDS:
+            if name not in self.fields:
+                self.fields[name] = _model_form_field(self.model, name)
         self.fields["requester"].queryset = User.objects.filter(is_active=True).exclude(role=User.Role.OPERATOR)
         self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related("parent")
         self.fields["assignment_group"].queryset = AssignmentGroup.objects.filter(is_active=True)
         self.fields["assignee"].queryset = agents()
         self.fields["title"].widget.attrs.update({"placeholder": "What is broken, for whom"})
 
-    def clean_description(self):
+    def clean(self):
         # Browsers submit textarea line breaks as CRLF; store what the person typed, not the transport.
-        return (self.cleaned_data.get("description") or "").replace("\r\n", "\n")
+        cleaned = super().clean()
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.Textarea) and isinstance(cleaned.get(name), str):
+                cleaned[name] = cleaned[name].replace("\r\n", "\n")
+        return cleaned
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
@@ -129,6 +139,17 @@ class TicketFieldsForm(forms.Form):
         editable = type(self.ticket).EDITABLE_FIELDS
         return {name: value for name, value in self.service_fields().items()
                 if name in editable and not same(getattr(self.ticket, name), value)}
+
+
+def _model_form_field(model, name: str) -> forms.Field:
+    model_field = model._meta.get_field(name)
+    if model_field.get_internal_type() == "TextField":
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                               label=capfirst(str(model_field.verbose_name)), help_text=model_field.help_text)
+    field = model_field.formfield(required=False)
+    if model_field.choices:
+        field.choices = [("", "— Not set —"), *model_field.choices]
+    return field
 
 
 def transition_field(model, name: str) -> forms.Field:

@@ -7,7 +7,7 @@ from problems import links, services
 from problems.filters import ProblemFilter
 from problems.forms import ProblemFieldsForm
 from problems.models import Problem
-from tickets.types import STANDARD_COUNTERS, Counter, TicketType, Toggle
+from tickets.types import STANDARD_COLUMNS, STANDARD_COUNTERS, Column, Counter, TicketType, Toggle
 
 
 def _row_tags(problem):
@@ -35,6 +35,9 @@ PROBLEM_TYPE = TicketType(
         "detail_side": "problems/_detail_side.html",
     },
     row_tags=_row_tags,
+    # The service a problem hurts says more in the queue than who raised it.
+    columns=tuple(c for c in STANDARD_COLUMNS if c != "requester"),
+    extra_columns=(Column("Affected service", lambda problem: problem.affected_service),),
     create_from=links.PROBLEM_OF.side_names[0],  # "create problem from this incident"
     action_fields={"resolve": {
         "resolve_incidents": forms.BooleanField(

@@ -107,9 +107,7 @@ def can_download(user, attachment: Attachment, ticket) -> bool:
     """Agents see every attachment; a requester only public ones on their own tickets."""
     if user.is_agent:
         return True
-    if not attachment.is_public:
-        return False
-    return ticket.requester_id == user.pk or ticket.watchers.filter(pk=user.pk).exists()
+    return attachment.is_public and ticket.is_visible_to(user)
 
 
 def download_response(attachment: Attachment) -> FileResponse:

@@ -145,6 +145,10 @@ class Ticket(models.Model):
     def is_open(self) -> bool:
         return self.state in self.workflow.open_states
 
+    def is_visible_to(self, user) -> bool:
+        """This ticket under the one visibility rule (``TicketQuerySet.visible_to``)."""
+        return user.is_agent or type(self)._default_manager.visible_to(user).filter(pk=self.pk).exists()
+
     @property
     def awaiting_confirmation(self) -> bool:
         """Resolved but not closed: the requester is asked to confirm or reopen."""

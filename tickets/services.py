@@ -51,7 +51,7 @@ def role_for(user, ticket=None) -> str:
     """The workflow role a user acts in on a ticket; refuses anyone else's ticket."""
     if user.is_agent:
         return AGENT
-    if ticket is None or ticket.requester_id == user.pk or ticket.watchers.filter(pk=user.pk).exists():
+    if ticket is None or ticket.is_visible_to(user):
         return REQUESTER
     raise NotPermitted("You can only act on your own tickets.")
 

@@ -42,6 +42,18 @@ CRITICAL_COUNTER = Counter("critical", "P1 critical", "priority=1", lambda user:
 
 
 @dataclass(frozen=True)
+class Column:
+    """A queue column of a type's own: a heading and the cell's text for a row (read from the row's fields)."""
+
+    label: str
+    value: Callable  # (ticket) -> str
+
+
+# The queue's standard columns, in order; a type lists the ones it shows (number, title and state always).
+STANDARD_COLUMNS = ("priority", "requester", "group", "assignee", "opened", "age", "updated")
+
+
+@dataclass(frozen=True)
 class Toggle:
     """A checkbox in the queue's "Show only" group, bound to a boolean filter of the type's filterset."""
 
@@ -75,6 +87,9 @@ class TicketType:
     # Template blocks that are the type's own, each optional: "detail_main" (below the description),
     # "detail_side" (a sidebar card), "create_sections" (extra create-page fields), "portal_detail".
     templates: dict = field(default_factory=dict)
+    # The queue: which standard columns, and the type's own (after the extensions' columns).
+    columns: tuple[str, ...] = STANDARD_COLUMNS
+    extra_columns: tuple[Column, ...] = ()
     # Small labels after a row's title in the queue: (ticket) -> [(text, css class, tooltip)]
     row_tags: Callable = staticmethod(lambda ticket: ())
     # Names of tickets.extensions this type opts into (e.g. "sla").

@@ -21,8 +21,7 @@ def download_attachment(request, pk: int):
     ticket = ticket_of(attachment)
     if ticket is None:
         raise Http404("No such attachment.")
-    if not request.user.is_agent and ticket.requester_id != request.user.pk \
-            and not ticket.watchers.filter(pk=request.user.pk).exists():
+    if not ticket.is_visible_to(request.user):
         raise Http404("No such attachment.")
     if not can_download(request.user, attachment, ticket):
         raise PermissionDenied("This attachment is internal to the service desk.")

@@ -142,6 +142,7 @@ def queue(request, type_slug):
         ticket.row_tags = ticket_type.row_tags(ticket)
         ticket.extension_cells = [(extension.name, extension.cell(ticket))
                                   for extension in extension_list if extension.column_label]
+        ticket.extra_cells = [column.value(ticket) for column in ticket_type.extra_columns]
     context = {
         "ticket_type": ticket_type,
         "page": page,
@@ -151,6 +152,9 @@ def queue(request, type_slug):
         "params": request.GET,
         "has_filters": any(request.GET.get(key) for key in request.GET if key not in NON_FILTER_KEYS),
         "extension_columns": [(e.name, e.column_label) for e in extension_list if e.column_label],
+        # number, title, state + the standard columns shown + extensions' + the type's own
+        "column_count": 3 + len(ticket_type.columns) + len([e for e in extension_list if e.column_label])
+                        + len(ticket_type.extra_columns),
         "nav": "mine" if request.GET.get("mine") == "true" else f"queue-{ticket_type.slug}",
     }
     if not full_page:

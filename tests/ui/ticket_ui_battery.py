@@ -85,6 +85,13 @@ class TicketUiBattery:
         refused = agent_client.get(self.queue_url("?unassigned=maybe"))
         assert refused.status_code == 200 and "Some filters were ignored" in refused.content.decode()
 
+    def test_queue_shows_the_columns_the_type_declares(self, agent_client, agent, requester):
+        self.create_ticket(by=agent, requester=requester)
+        html = agent_client.get(self.queue_url()).content.decode()
+        for column in self.ticket_type.extra_columns:
+            assert f'<th scope="col">{column.label}</th>' in html
+        assert ('<th scope="col">Requester</th>' in html) == ("requester" in self.ticket_type.columns)
+
     def test_htmx_gets_the_rows_only(self, agent_client, agent, requester):
         self.create_ticket(by=agent, requester=requester)
         response = agent_client.get(self.queue_url(), HTTP_HX_REQUEST="true")

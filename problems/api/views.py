@@ -2,6 +2,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 
+from core.api.pagination import NewestFirstPagination
+from core.api.views import ApiViewMixin
+from core.exceptions import NotPermitted
 from problems import queries, services
 from problems.api.serializers import (
     KnownErrorSerializer,
@@ -12,10 +15,7 @@ from problems.api.serializers import (
 from problems.filters import KnownErrorFilter, ProblemFilter
 from problems.models import Problem
 from tickets.api.base import ERROR, NUMBER_PARAMETER, TicketViewSet
-from core.api.pagination import NewestFirstPagination
 from tickets.api.preconditions import IF_MATCH_PARAMETER, expected_version
-from core.api.views import ApiViewMixin
-from core.exceptions import NotPermitted
 
 
 class ProblemViewSet(TicketViewSet):

@@ -44,3 +44,23 @@ def test_beta_sees_none_of_alphas_known_errors(tenant, other_tenant, in_other_te
         beta_agent = AgentFactory()
     response = api_client(other_tenant, beta_agent).get("/api/v1/known-errors/")
     assert response.status_code == 200 and response.json()["results"] == []
+
+
+def test_resolving_a_problem_through_the_api_may_resolve_its_linked_incidents(tenant, agent, requester):
+    from incidents.models import Incident
+    from problems import links
+    from tests.factories import make_incident, problem_to
+
+    problem = problem_to(make_problem(by=agent), "fix_in_progress", by=agent)
+    incident = make_incident(by=requester)
+    links.link(problem, incident, by=agent)
+    api = api_client(tenant, agent)
+    refused = api.post(f"/api/v1/problems/{problem.number}/actions/resolve/",
+                       {"resolution_code": "fixed", "resolution_notes": "Done", "resolve_incidents": "maybe"})
+    assert refused.status_code == 400 and "resolve_incidents" in error_of(refused)["fields"]
+    response = api.post(f"/api/v1/problems/{problem.number}/actions/resolve/", {
+        "resolution_code": "fixed", "resolution_notes": "Driver rolled back", "resolve_incidents": True,
+        "incident_note": "Fixed with the problem."})
+    assert response.status_code == 200 and response.json()["state"] == "resolved"
+    fresh = Incident.objects.get(pk=incident.pk)
+    assert (fresh.state, fresh.resolution_notes) == ("resolved", "Fixed with the problem.")

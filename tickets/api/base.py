@@ -82,9 +82,10 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
     def update_ticket(self, ticket, *, changes: dict, expected_version: int | None):
         return self.ticket_type.update(ticket, by=self.request.user, changes=changes, expected_version=expected_version)
 
-    def transition_ticket(self, ticket, action_name: str, *, fields: dict, comment: str, expected_version: int | None):
+    def transition_ticket(self, ticket, action_name: str, *, fields: dict, comment: str, expected_version: int | None,
+                          **extras):
         return self.ticket_type.transition(ticket, action_name, by=self.request.user, fields=fields, comment=comment,
-                                           expected_version=expected_version)
+                                           expected_version=expected_version, **extras)
 
     def comment_on_ticket(self, ticket, *, body: str, is_public: bool):
         return self.ticket_type.comment(ticket, by=self.request.user, body=body, is_public=is_public, channel="api")
@@ -97,7 +98,9 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
         super().__init_subclass__(**kwargs)
         if cls.model is not None and "model" in cls.__dict__:
             cls.queryset = cls.model._default_manager.none()
-            cls.action_input_serializers = {t.name: transition_input_serializer(cls.model, t)
+            ticket_type = types.for_model(cls.model)
+            action_fields = ticket_type.action_fields if ticket_type is not None else {}
+            cls.action_input_serializers = {t.name: transition_input_serializer(cls.model, t, action_fields.get(t.name))
                                             for t in cls.model.workflow.transitions}
             _document_crud(cls)
             for transition in cls.model.workflow.transitions:
@@ -189,8 +192,10 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
         comment = fields.pop("comment", "")
+        extras = {name: fields.pop(name) for name in self.ticket_type.action_fields.get(transition.name, {})
+                  if name in fields}
         ticket = self.transition_ticket(ticket, transition.name, fields=fields, comment=comment,
-                                        expected_version=version)
+                                        expected_version=version, **extras)
         return self.ticket_response(self.detail_queryset().get(pk=ticket.pk))
 
     @extend_schema(exclude=True)

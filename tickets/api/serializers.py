@@ -3,6 +3,7 @@
 Serializers only check the shape of input; the services decide what is allowed.
 """
 
+from django import forms
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.text import capfirst
@@ -206,8 +207,18 @@ class AttachmentUploadSerializer(StrictInputMixin, serializers.Serializer):
         default=True, help_text="True (default): the requester can see and download it. False: internal (agents only).")
 
 
-def transition_input_serializer(model, transition) -> type[serializers.ModelSerializer]:
-    """The body of ``actions/<name>/``, built from the workflow's declaration of that transition."""
+def transition_input_serializer(model, transition, extra_fields=None) -> type[serializers.ModelSerializer]:
+    """The body of ``actions/<name>/``, built from the workflow's declaration of that transition.
+
+    ``extra_fields``: the type's own inputs of this action (``TicketType.action_fields``, form fields),
+    optional here as on the desk: a checkbox becomes a boolean, anything else text.
+    """
+    extras = {}
+    for name, form_field in (extra_fields or {}).items():
+        help_text = " ".join(filter(None, [f"{form_field.label}.", str(form_field.help_text or "")]))
+        extras[name] = (serializers.BooleanField(required=False, default=False, help_text=help_text)
+                        if isinstance(form_field, forms.BooleanField)
+                        else serializers.CharField(required=False, allow_blank=True, help_text=help_text))
     extra_kwargs = {}
     for name in transition.fields:
         model_field = model._meta.get_field(name)
@@ -222,7 +233,8 @@ def transition_input_serializer(model, transition) -> type[serializers.ModelSeri
             kwargs["allow_blank"] = False
         extra_kwargs[name] = kwargs
 
-    meta = type("Meta", (), {"model": model, "fields": (*transition.fields, "comment"), "extra_kwargs": extra_kwargs})
+    meta = type("Meta", (), {"model": model, "fields": (*transition.fields, *extras, "comment"),
+                             "extra_kwargs": extra_kwargs})
     class_name = f"{model.__name__}{''.join(part.title() for part in transition.name.split('_'))}Serializer"
     return type(class_name, (StrictInputMixin, serializers.ModelSerializer), {
         "__doc__": f"Body of the '{transition.name}' action ({transition.label}).",
@@ -231,6 +243,7 @@ def transition_input_serializer(model, transition) -> type[serializers.ModelSeri
         "comment": serializers.CharField(required=False, allow_blank=True,
                                          help_text="Optional Markdown note recorded with the state change (public)."),
         "unknown_field_message": f"Not accepted by the '{transition.name}' action.",
+        **extras,
     })
 
 

@@ -3,7 +3,7 @@
 import copy
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils.text import capfirst
 
 from accounts.models import AssignmentGroup, User
@@ -111,7 +111,7 @@ class TicketFieldsForm(forms.Form):
                 continue
             try:
                 field = ticket._meta.get_field(name)
-            except Exception:  # noqa: BLE001 - a form-only field: the subclass provides it
+            except FieldDoesNotExist:  # a form-only field (an incident's parent number): the subclass provides it
                 continue
             values[name] = getattr(ticket, field.attname)
         return values

@@ -8,9 +8,11 @@ add the deadline column (``TicketExtension.deadline(model)``), so the core never
 
 from __future__ import annotations
 
-from django.db.models import DateTimeField, F, Q, Value
+from django.db.models import Count, DateTimeField, F, Q, Value
 
 from tickets import extensions, types
+from tickets.models import Priority
+from tickets.queries import TypedRow, across_types
 
 COLUMNS = ("type_index", "id", "number", "title", "state", "priority", "opened_at", "assignee_id",
            "assignment_group_id", "deadline")
@@ -25,21 +27,23 @@ def _rows_of(ticket_type, index: int, user, group_ids):
     return rows.annotate(type_index=Value(index), deadline=deadline).values(*COLUMNS)
 
 
-def my_work(user):
-    """The agent's open work across types, as a sliceable, countable sequence of ``WorkRow``."""
-    group_ids = list(user.assignment_groups.values_list("pk", flat=True))
+def my_work(user, group_ids):
+    """The agent's open work across types, as a sliceable, countable sequence of ``WorkRow``.
+
+    ``group_ids``: the agent's assignment groups (``group_ids_of``), read once for the page.
+    """
     ticket_types = types.all_types()
     parts = [_rows_of(ticket_type, index, user, group_ids) for index, ticket_type in enumerate(ticket_types)]
-    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    ordered = union.order_by("priority", F("deadline").asc(nulls_last=True), "opened_at", "id")
-    return WorkRows(ordered, ticket_types, group_ids)
+    return across_types(parts, ticket_types, row_class=WorkRow,
+                        order=("priority", F("deadline").asc(nulls_last=True), "opened_at", "id"))
 
 
-def counts(user) -> list[dict]:
+def group_ids_of(user) -> list[int]:
+    return list(user.assignment_groups.values_list("pk", flat=True))
+
+
+def counts(user, group_ids) -> list[dict]:
     """Open work per type (assigned to me / unassigned in my groups): one aggregate per type."""
-    from django.db.models import Count
-
-    group_ids = list(user.assignment_groups.values_list("pk", flat=True))
     result = []
     for ticket_type in types.all_types():
         model = ticket_type.model
@@ -50,26 +54,8 @@ def counts(user) -> list[dict]:
     return result
 
 
-class WorkRows:
-    def __init__(self, rows, ticket_types, group_ids):
-        self.rows, self.ticket_types, self.group_ids = rows, ticket_types, group_ids
-
-    def count(self) -> int:
-        return self.rows.count()
-
-    def __len__(self):
-        return self.count()
-
-    def __getitem__(self, key):
-        if not isinstance(key, slice):
-            return self[key:key + 1][0]
-        return [WorkRow(row, self.ticket_types[row["type_index"]]) for row in self.rows[key]]
-
-
-class WorkRow:
+class WorkRow(TypedRow):
     def __init__(self, values: dict, ticket_type):
-        self.__dict__.update(values)
-        self.ticket_type = ticket_type
-        self.state_label = ticket_type.model.workflow.states.get(self.state, self.state)
-        self.priority_label = dict(ticket_type.model._meta.get_field("priority").choices).get(self.priority, "")
+        super().__init__(values, ticket_type)
+        self.priority_label = Priority(self.priority).label
         self.is_mine = self.assignee_id is not None

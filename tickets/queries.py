@@ -1,6 +1,6 @@
 """Read paths shared by every ticket type's pages and API: the timeline and attachments."""
 
-from django.db.models import Prefetch, QuerySet, Value
+from django.db.models import Count, Prefetch, QuerySet, Value
 
 from tickets.models import Attachment, TimelineEntry, ticket_type_label
 
@@ -53,34 +53,26 @@ def timeline_newest_first(ticket, *, public_only: bool) -> list:
     return list(timeline(ticket, public_only=public_only).order_by("-created_at", "-id"))
 
 
-def portal_tickets(user, ticket_types, *, show: str = "open", order=("-opened_at", "-id")):
-    """The portal's "my tickets" across every type a requester follows, as one query.
+def open_counters(ticket_type, user) -> list[dict]:
+    """The counters above a type's queue: one aggregate over its open tickets (its partial indexes)."""
+    model = ticket_type.model
+    values = model.objects.filter(state__in=sorted(model.workflow.open_states)).aggregate(**{
+        counter.key: Count("id", filter=counter.condition(user) or None) for counter in ticket_type.counters})
+    return [{"counter": counter, "value": values[counter.key]} for counter in ticket_type.counters]
 
-    One UNION over the types' tables of the columns the list shows; ``show`` is "open" (not yet
-    final: open or awaiting the requester's confirmation), "closed" (final) or "all".
-    """
-    parts = []
-    for index, ticket_type in enumerate(ticket_types):
-        model = ticket_type.model
-        rows = model.objects.raised_or_watched_by(user)
-        final = sorted(model.workflow.final)
-        if show == "open":
-            rows = rows.exclude(state__in=final)
-        elif show == "closed":
-            rows = rows.filter(state__in=final)
-        parts.append(rows.annotate(type_index=Value(index)).values(
-            "type_index", "id", "number", "title", "state", "opened_at", "updated_at", "resolved_at"))
+
+def across_types(parts, ticket_types, *, order, row_class=None):
+    """One UNION ALL of per-type ``.values()`` querysets (each annotated with ``type_index``), ordered:
+    a countable, sliceable sequence of ``row_class`` rows for a paginator, whatever the number of types."""
     if not parts:
         return []
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    return PortalRows(union.order_by(*order), ticket_types)
+    return TypedRows(union.order_by(*order), list(ticket_types), row_class or TypedRow)
 
 
-class PortalRows:
-    """Rows of ``portal_tickets`` for a paginator: slicing yields ``PortalRow`` objects with state labels."""
-
-    def __init__(self, rows, ticket_types):
-        self.rows, self.ticket_types = rows, list(ticket_types)
+class TypedRows:
+    def __init__(self, rows, ticket_types, row_class):
+        self.rows, self.ticket_types, self.row_class = rows, ticket_types, row_class
 
     def count(self) -> int:
         return self.rows.count()
@@ -89,16 +81,38 @@ class PortalRows:
         return self.count()
 
     def __getitem__(self, key):
-        values = self.rows[key]
         if not isinstance(key, slice):
-            return PortalRow(values, self.ticket_types[values["type_index"]])
-        return [PortalRow(row, self.ticket_types[row["type_index"]]) for row in values]
+            return self[key:key + 1][0]
+        return [self.row_class(row, self.ticket_types[row["type_index"]]) for row in self.rows[key]]
 
 
-class PortalRow:
+class TypedRow:
+    """A row of ``across_types``: its values as attributes, its type, its state's label."""
+
     def __init__(self, values: dict, ticket_type):
         self.__dict__.update(values)
         self.ticket_type = ticket_type
         workflow = ticket_type.model.workflow
         self.state_label = workflow.states.get(self.state, self.state)
         self.awaiting_confirmation = self.state in workflow.resolved
+
+
+def portal_tickets(user, ticket_types, *, show: str = "open", order=("-opened_at", "-id")):
+    """The portal's "my tickets" across every type a requester follows, as one query.
+
+    ``show`` is "open" (not yet final: open or awaiting the requester's confirmation), "awaiting"
+    (resolved, waiting for the requester to confirm), "closed" (final) or "all".
+    """
+    parts = []
+    for index, ticket_type in enumerate(ticket_types):
+        workflow = ticket_type.model.workflow
+        rows = ticket_type.model.objects.raised_or_watched_by(user)
+        if show == "open":
+            rows = rows.exclude(state__in=sorted(workflow.final))
+        elif show == "awaiting":
+            rows = rows.filter(state__in=sorted(workflow.resolved))
+        elif show == "closed":
+            rows = rows.filter(state__in=sorted(workflow.final))
+        parts.append(rows.annotate(type_index=Value(index)).values(
+            "type_index", "id", "number", "title", "state", "opened_at", "updated_at", "resolved_at"))
+    return across_types(parts, ticket_types, order=order)

@@ -7,7 +7,6 @@ which model, filterset, forms, services, columns and template blocks to use.
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -80,22 +79,13 @@ def _int_choice(value, allowed, default):
 
 def _sorts(ticket_type) -> tuple[dict, dict]:
     """The type's sorts: the standard ones plus what its extensions add (SLA: deadline order)."""
-    orders = dict(SORTS)
-    labels = dict(SORT_LABELS)
-    for extension in extensions.for_type(ticket_type):
-        for key, (label, order) in extension.sorts(ticket_type).items():
-            orders[key] = order
-            labels = {**dict(list(labels.items())[:1]), key: label, **dict(list(labels.items())[1:])}
+    added = {key: value for extension in extensions.for_type(ticket_type)
+             for key, value in extension.sorts(ticket_type).items()}
+    orders = {**SORTS, **{key: order for key, (_, order) in added.items()}}
+    # The menu: priority, then the extensions' (SLA deadline), then the rest.
+    labels = {"priority": SORT_LABELS["priority"], **{key: label for key, (label, _) in added.items()},
+              **SORT_LABELS}
     return orders, labels
-
-
-def counters(ticket_type, user) -> list[dict]:
-    """The counters above the queue: one aggregate over the type's open tickets (its partial indexes)."""
-    model = ticket_type.model
-    values = model.objects.filter(state__in=sorted(model.workflow.open_states)).aggregate(**{
-        counter.key: Count("id", filter=counter.condition(user) or None)
-        for counter in ticket_type.counters})
-    return [{"counter": counter, "value": values[counter.key]} for counter in ticket_type.counters]
 
 
 @agent_required
@@ -128,7 +118,7 @@ def queue(request, type_slug):
     order = orders[sort]
     rows = order(rows) if callable(order) else rows.order_by(*order)
     full_page = not (request.htmx and not request.htmx.history_restore_request)
-    counter_values = counters(ticket_type, request.user) if full_page else None
+    counter_values = queries.open_counters(ticket_type, request.user) if full_page else None
     paginator = Paginator(rows, page_size)
     if counter_values is not None and set(filter_data) & set(ticket_filter.base_filters) == {"open"}:
         # The default view is "all open work": its size is the "open" counter, already counted.
@@ -180,11 +170,12 @@ def queue(request, type_slug):
 @agent_required
 def my_work(request):
     """Every open ticket of every type that is mine to do: assigned to me, or unassigned in my groups."""
-    rows = work.my_work(request.user)
+    group_ids = work.group_ids_of(request.user)
+    rows = work.my_work(request.user, group_ids)
     page = Paginator(rows, _int_choice(request.GET.get("per_page"), PAGE_SIZES, PAGE_SIZES[0])).get_page(
         request.GET.get("page"))
     return render(request, "tickets/desk/my_work.html", {
-        "page": page, "counts": work.counts(request.user), "nav": "mine"})
+        "page": page, "counts": work.counts(request.user, group_ids), "nav": "mine"})
 
 
 @agent_required

@@ -27,9 +27,7 @@ def home(request):
     context = {
         "recent": queries.portal_tickets(request.user, followed, show="all", order=("-updated_at", "-id"))[:5],
         "open_count": queries.portal_tickets(request.user, followed, show="open").count() if followed else 0,
-        "awaiting": [row for row in queries.portal_tickets(request.user, followed, show="open",
-                                                            order=("-updated_at", "-id"))[:20]
-                     if row.awaiting_confirmation][:3],
+        "awaiting": queries.portal_tickets(request.user, followed, show="awaiting", order=("-resolved_at", "-id"))[:3],
         "raisable": types.raisable_types(),
         "nav": "home",
     }

@@ -270,7 +270,7 @@ def test_ticket_numbers_unique_under_concurrency(tenant):
 def test_open_state_sql_matches_the_partial_index_predicates(tenant):
     """Queries list the open states in the partial indexes' order, so PostgreSQL can use them."""
     from incidents.ticket_type import INCIDENT_TYPE
-    from tickets.views_desk import counters
+    from tickets.queries import open_counters
     from incidents.workflow import OPEN
 
     assert list(OPEN) == sorted(OPEN)
@@ -278,7 +278,7 @@ def test_open_state_sql_matches_the_partial_index_predicates(tenant):
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
-        counters(INCIDENT_TYPE, AgentFactory())
+        open_counters(INCIDENT_TYPE, AgentFactory())
     sql = ctx.captured_queries[-1]["sql"]
     assert "IN ('in_progress', 'new', 'on_hold')" in sql
 

@@ -8,7 +8,7 @@ from core.api.errors import ErrorSerializer
 from core.api.pagination import NumberedPagination
 from core.api.views import ApiViewMixin
 from core.exceptions import NotPermitted
-from tickets.my_work import counts, my_work
+from tickets.my_work import counts, group_ids_of, my_work
 
 
 class WorkRowSerializer(serializers.Serializer):
@@ -33,7 +33,7 @@ class WorkCountSerializer(serializers.Serializer):
 class MyWorkPagination(NumberedPagination):
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
-        response.data["counts"] = WorkCountSerializer(counts(self.request.user), many=True).data
+        response.data["counts"] = WorkCountSerializer(counts(self.request.user, self.group_ids), many=True).data
         return response
 
     def get_paginated_response_schema(self, schema):
@@ -58,5 +58,6 @@ class MyWorkView(ApiViewMixin, APIView):
         if not request.user.is_agent:
             raise NotPermitted("My work is for the service desk team.")
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(my_work(request.user), request, view=self)
+        paginator.group_ids = group_ids_of(request.user)
+        page = paginator.paginate_queryset(my_work(request.user, paginator.group_ids), request, view=self)
         return paginator.get_paginated_response(WorkRowSerializer(page, many=True).data)

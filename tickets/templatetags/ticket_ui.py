@@ -1,6 +1,7 @@
 """Template helpers for every ticket type's pages: links, state and field names, navigation."""
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
 from django.utils.text import capfirst
 
@@ -34,7 +35,7 @@ def field_name(name: str, ticket) -> str:
     """A field's label on the ticket's model: ``{{ name|field_name:ticket }}``."""
     try:
         return capfirst(str(ticket._meta.get_field(name).verbose_name))
-    except Exception:  # noqa: BLE001 - a name that is not a model field: show it readable
+    except FieldDoesNotExist:  # a name that is not a model field: show it readable
         return str(name).replace("_", " ").capitalize()
 
 

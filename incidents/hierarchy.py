@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Subquery
 
 from core.exceptions import ValidationFailed
 from incidents.models import Incident
+from tickets.links import queries as link_queries
 from tickets.links import services as link_services
 from tickets.links.kinds import PARENT
 from tickets.models import TicketLink, ticket_type_label
@@ -20,9 +21,11 @@ def _links():
     return TicketLink.objects.filter(kind=PARENT.name, source_type=LABEL, target_type=LABEL)
 
 
-def parent_of(incident) -> Incident | None:
-    link = _links().filter(target_id=incident.pk).only("source_id").first()
-    return Incident.objects.filter(pk=link.source_id).first() if link is not None else None
+def parent_of(incident):
+    """The parent (number, title and state loaded), from the incident's links: on a page that has read
+    them already (the links card), without a query of its own."""
+    return next((item.other for item in link_queries.links_of(incident)
+                 if item.kind.name == PARENT.name and not item.is_source), None)
 
 
 def children_of(incident):

@@ -21,6 +21,7 @@ from tickets import services as ticket_services
 from core.exceptions import StaleVersion, TicketError
 from core.forms import add_service_errors
 from tickets.forms import ActionForm, CommentForm
+from tickets.links import queries as link_queries
 from tickets.links import services as link_services
 from tickets.links import views as link_views
 from tickets.links.kinds import SIDES
@@ -267,6 +268,7 @@ def _render_detail(request, ticket_type, ticket, *, edit_form=None, action_form=
     extension_list = extensions.for_type(ticket_type)
     for extension in extension_list:
         extension.annotate([ticket])
+    link_queries.read_links_for_page(ticket)  # the links card and the extensions' cards read them once
     context = {
         "ticket_type": ticket_type,
         "ticket": ticket,

@@ -143,3 +143,17 @@ def test_create_from_a_ticket_the_link_kind_does_not_fit_starts_blank_and_links_
     response = agent_client.post(f"/desk/problems/new/?from={other.number}", {
         "requester": agent.pk, "title": "A new problem", "impact": 3, "urgency": 3, "channel": "phone"})
     assert response.status_code == 302 and not TicketLink.objects.exists()
+
+
+def test_incident_page_reads_its_links_once_for_the_links_and_problem_cards(agent_client, agent, requester):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    problem = make_problem(by=agent, workaround="Restart the spooler.")
+    incident = make_incident(by=requester)
+    links.link(problem, incident, by=agent)
+    with CaptureQueriesContext(connection) as queries:
+        html = agent_client.get(f"/desk/incidents/{incident.number}/").content.decode()
+    assert "Restart the spooler." in html and "Problem of" not in html and "Has problem" in html
+    # Once for the links card, the problem card and the edit form's parent number together.
+    assert sum("tickets_ticketlink" in q["sql"] for q in queries.captured_queries) == 1

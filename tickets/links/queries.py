@@ -67,7 +67,10 @@ def links_of(ticket) -> list[Link]:
 
     One query for the links (with who made them) and one per type of ticket linked to. Links
     whose other ticket no longer exists, or whose kind or type is no longer registered, are left out.
+    A page that has read them already (``read_links_for_page``) gets them again without a query.
     """
+    if hasattr(ticket, "_page_links"):
+        return ticket._page_links
     label, pk = ticket_type_label(ticket), ticket.pk
     rows = list(TicketLink.objects.filter(involving(ticket)).select_related("created_by"))
     wanted: dict[str, set[int]] = defaultdict(set)
@@ -89,6 +92,13 @@ def links_of(ticket) -> list[Link]:
         if kind is not None and key in found:
             links.append(Link(link=row, kind=kind, is_source=is_source, other=found[key]))
     return sorted(links, key=lambda link: (link.label, link.other.number))
+
+
+def read_links_for_page(ticket) -> list[Link]:
+    """Read ``ticket``'s links once for a page render: the links card and the cards of extensions
+    (a problem's known-error card) then share them. Only for a ticket no write follows in this request."""
+    ticket._page_links = links_of(ticket)
+    return ticket._page_links
 
 
 def other_end(link: TicketLink, ticket):

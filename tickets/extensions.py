@@ -69,7 +69,6 @@ def apply(ticket_type) -> None:
 def _add_filters(ticket_type, extension) -> None:
     for name, filter_ in extension.filters(ticket_type).items():
         if name not in ticket_type.filterset.base_filters:
-            filter_.model = ticket_type.model
             ticket_type.filterset.base_filters[name] = filter_
             ticket_type.filterset.declared_filters[name] = filter_
 

@@ -117,10 +117,6 @@ class TicketType:
     def label_lower(self) -> str:
         return self.label[:1].lower() + self.label[1:]
 
-    @property
-    def model_label(self) -> str:
-        return self.model._meta.label_lower
-
 
 _TYPES: dict[str, TicketType] = {}
 

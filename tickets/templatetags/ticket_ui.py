@@ -1,27 +1,12 @@
-"""Template helpers for every ticket type's pages: links, state and field names, navigation."""
+"""Template helpers for every ticket type's pages: state and field names, navigation."""
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
-from django.urls import reverse
 from django.utils.text import capfirst
 
 from tickets import types
 
 register = template.Library()
-
-
-@register.filter
-def desk_url(ticket) -> str:
-    """The ticket's desk page, whatever its type ("" for a type without desk pages)."""
-    ticket_type = types.for_model(ticket) or types.for_number(getattr(ticket, "number", ""))
-    if ticket_type is None:
-        return ""
-    return reverse("desk:detail", kwargs={"type_slug": ticket_type.slug, "number": ticket.number})
-
-
-@register.filter
-def portal_url(ticket) -> str:
-    return reverse("portal:detail", kwargs={"number": ticket.number})
 
 
 @register.filter

@@ -157,3 +157,13 @@ def test_incident_page_reads_its_links_once_for_the_links_and_problem_cards(agen
     assert "Restart the spooler." in html and "Problem of" not in html and "Has problem" in html
     # Once for the links card, the problem card and the edit form's parent number together.
     assert sum("tickets_ticketlink" in q["sql"] for q in queries.captured_queries) == 1
+
+
+def test_publishing_with_a_stale_version_is_refused_and_says_why(agent_client, agent):
+    problem = make_problem(by=agent, workaround="Restart the spooler.")
+    stale = problem.version
+    services.ticket_services.update_ticket(problem, by=agent, changes={"title": "Renamed meanwhile"})
+    response = agent_client.post(f"/desk/problems/{problem.number}/known-error/", {"publish": "1", "version": stale},
+                                 follow=True)
+    assert not Problem.objects.get(pk=problem.pk).is_known_error
+    assert "changed" in response.content.decode().lower()

@@ -163,7 +163,9 @@ def baseline(root: Path, readme: Path) -> tuple[str, str, list[Figure]] | None:
     committed = _git(root, "show", f"HEAD:{relative}")
     parsed = parse(committed) if committed else None
     if parsed and parsed[1]:
-        commit = (_git(root, "log", "-1", "--format=%h", "HEAD", "--", relative) or "HEAD").strip()
+        # The commit that wrote this record (its note is unique: it holds the time), not merely the README's last.
+        commit = ((parsed[0] and _git(root, "log", "-1", "--format=%h", f"-S{parsed[0]}", "HEAD", "--", relative))
+                  or _git(root, "log", "-1", "--format=%h", "HEAD", "--", relative) or "HEAD").strip()
         return f"commit {commit}", *parsed
     if readme.exists():
         parsed = parse(readme.read_text())

@@ -13,3 +13,9 @@ class SlaConfig(AppConfig):
 
         # Queue column, sort and filter, detail badges and panel for every type that opts in.
         extensions.register(SlaExtension())
+
+        # Creates match policies from a per-process cache; any change gives the tenant a new version.
+        from sla.models import Calendar, EscalationRule, Holiday, Policy, Target, WorkingHours
+        from tenants import config_cache
+
+        config_cache.watch(Policy, Target, Calendar, WorkingHours, Holiday, EscalationRule)

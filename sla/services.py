@@ -22,6 +22,7 @@ from sla import business_time
 from sla.due.models import DueClock
 from sla.models import Clock, EscalationRule, Firing, Metric, Policy, Target
 from sla.queries import schedule_for
+from tenants import config_cache
 from tickets.models import TimelineEntry, ticket_type_label
 from tickets.services import record
 
@@ -45,11 +46,19 @@ def policy_matches(policy: Policy, ticket) -> bool:
     return True
 
 
+def active_policies(ticket_type: str) -> list[Policy]:
+    """A type's active policies in order, with categories, targets and calendars (cached per tenant).
+
+    Shared by every thread of the process: read them, never change them.
+    """
+    return config_cache.get(f"sla.policies:{ticket_type}", lambda: list(
+        Policy.objects.filter(ticket_type=ticket_type, is_active=True)
+        .prefetch_related("categories", "targets__calendar").order_by("order", "id")))
+
+
 def match_policy(ticket) -> Policy | None:
     """The first active policy for the ticket's type, by order, whose conditions all hold."""
-    candidates = (Policy.objects.filter(ticket_type=ticket_type_label(ticket), is_active=True)
-                  .prefetch_related("categories", "targets__calendar").order_by("order", "id"))
-    return next((p for p in candidates if policy_matches(p, ticket)), None)
+    return next((p for p in active_policies(ticket_type_label(ticket)) if policy_matches(p, ticket)), None)
 
 
 def pause_states(policy: Policy, ticket) -> frozenset[str]:

@@ -1,3 +1,5 @@
+import uuid
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
@@ -39,6 +41,8 @@ class Tenant(TenantMixin):
     support_email = models.EmailField(blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
+    # A new value whenever configuration that hot paths cache changes (tenants.config_cache).
+    config_version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     auto_create_schema = True
     auto_drop_schema = False

@@ -16,3 +16,9 @@ class TicketsConfig(AppConfig):
                                                    for model in ticket_models()])
         # The number-sequence check (tickets.E001), run by `check --database` and before migrate.
         from tickets import checks  # noqa: F401
+
+        # Creates read the priority matrix from a per-process cache; a change gives the tenant a new version.
+        from tenants import config_cache
+        from tickets.models import PriorityMatrixEntry
+
+        config_cache.watch(PriorityMatrixEntry)

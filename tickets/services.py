@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from core.exceptions import NotPermitted, StaleVersion, ValidationFailed
+from tenants import config_cache
 from tickets import events, markdown, numbering
 from tickets.write_guard import direct_writes
 from tickets.models import DEFAULT_PRIORITY_MATRIX, PriorityMatrixEntry, TimelineEntry, ticket_type_label
@@ -56,9 +57,17 @@ def role_for(user, ticket=None) -> str:
     raise NotPermitted("You can only act on your own tickets.")
 
 
+def priority_matrix() -> dict[tuple[int, int], int]:
+    """The tenant's impact x urgency -> priority matrix, its own cells over the defaults (cached per tenant)."""
+    def build():
+        return {**DEFAULT_PRIORITY_MATRIX,
+                **{(e.impact, e.urgency): e.priority for e in PriorityMatrixEntry.objects.all()}}
+
+    return config_cache.get("tickets.priority_matrix", build)
+
+
 def compute_priority(impact: int, urgency: int) -> int:
-    entry = PriorityMatrixEntry.objects.filter(impact=impact, urgency=urgency).values_list("priority", flat=True).first()
-    return entry or DEFAULT_PRIORITY_MATRIX[(int(impact), int(urgency))]
+    return priority_matrix()[(int(impact), int(urgency))]
 
 
 def record(ticket, *, kind: str, by=None, is_public: bool = False, body: str = "", data: dict | None = None, channel: str = "") -> TimelineEntry:
@@ -152,7 +161,9 @@ def create_ticket(model, *, by, requester, title: str, channel: str, fields: dic
     if errors:
         raise ValidationFailed("The ticket could not be created.", fields=errors)
 
-    with transaction.atomic():
+    # No savepoint of its own: a failure here fails the caller's whole write (process services wrap
+    # this in their own transaction), and a savepoint is two more round trips on every create.
+    with transaction.atomic(savepoint=False):
         ticket.number = numbering.next_number(model.NUMBER_PREFIX)
         ticket.priority = compute_priority(ticket.impact, ticket.urgency)
         ticket.description_html = markdown.render(ticket.description)

@@ -24,3 +24,8 @@ class IncidentViewSet(TicketViewSet):
 
     def detail_queryset(self):
         return hierarchy.with_parent_number(super().detail_queryset())
+
+    def created(self, ticket, data):
+        parent = data.get("parent")
+        ticket.parent_number = parent.number if parent is not None else None
+        return ticket

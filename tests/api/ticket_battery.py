@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from tests.api.helpers import api_client, back_to, error_of
-from tests.factories import AgentFactory
+from tests.factories import AgentFactory, GroupFactory
 
 
 class TicketApiBattery:
@@ -82,6 +82,45 @@ class TicketApiBattery:
         assert response["Location"] == body["url"] and body["url"].endswith(f"/{body['number']}/")
         assert response["ETag"] == f'"{body["version"]}"'
         assert self.model.objects.count() == before + 1
+
+    def test_create_answers_what_a_read_of_the_ticket_answers(self, agent_api, agent):
+        """The 201 body is built from the saved ticket, not read back: it must be exactly the detail."""
+        group = GroupFactory(name="Battery group")
+        group.members.add(agent)
+        response = agent_api.post(self.endpoint, {**self.create_payload, "assignment_group": group.pk,
+                                                  "assignee": agent.pk})
+        assert response.status_code == 201, response.json()
+        detail = agent_api.get(response["Location"])
+        assert detail.status_code == 200
+        assert response.json() == detail.json()
+        assert response["ETag"] == detail["ETag"]
+
+    def test_create_query_count_with_an_sla_policy(self, agent_api, agent, django_capture_on_commit_callbacks):
+        """At most 12 statements, SLA clocks, timeline and notification included, once configuration is cached."""
+        from sla.models import Calendar, Metric, Policy, Target
+
+        with django_capture_on_commit_callbacks(execute=True):  # the policy is committed configuration
+            policy = Policy.objects.create(name="Battery policy", ticket_type=self.model._meta.label_lower, order=1)
+            calendar = Calendar.objects.filter(is_24x7=True).first() or Calendar.objects.create(name="24x7", is_24x7=True)
+            Target.objects.bulk_create([Target(policy=policy, metric=metric, priority=p, duration_seconds=3600 * p,
+                                               calendar=calendar)
+                                        for metric in (Metric.RESPONSE, Metric.RESOLUTION) for p in range(1, 6)])
+            policy.save()
+        group = GroupFactory(name="Battery group")
+        group.members.add(agent)
+        payload = {**self.create_payload, "assignment_group": group.pk}
+        assert agent_api.post(self.endpoint, payload).status_code == 201  # fills this process's caches
+        with django_capture_on_commit_callbacks(execute=False) as callbacks, \
+                CaptureQueriesContext(connection) as queries:
+            response = agent_api.post(self.endpoint, payload)
+        assert response.status_code == 201, response.json()
+        statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SET search_path")]
+        assert len(statements) <= 12, "\n".join(statements)
+        ticket = self.model.objects.get(number=response.json()["number"])
+        from sla.models import Clock
+
+        assert Clock.objects.filter(ticket_type=self.model._meta.label_lower, ticket_id=ticket.pk).count() == 2
+        assert callbacks, "the notification is enqueued after commit"
 
     def test_create_refuses_unknown_fields(self, agent_api):
         before = self.model.objects.count()

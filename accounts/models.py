@@ -61,7 +61,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         indexes = [models.Index(fields=["role", "is_active"])]
 
     def __str__(self):
-        return self.full_name or self.email
+        return self.label(self.full_name, self.email)
+
+    @staticmethod
+    def label(full_name: str, email: str) -> str:
+        """How a person is named on every page and in the API (rows read as values use it too)."""
+        return full_name or email
 
     def get_full_name(self):
         return self.full_name

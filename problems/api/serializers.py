@@ -21,6 +21,9 @@ class ProblemSerializer(TicketSerializer):
                   "cancel_reason", "is_known_error", "known_error_published_at")
         read_only_fields = fields
 
+    def row_is_known_error(self):  # Problem.is_known_error, from its column (tickets.api.rows)
+        return ("known_error_published_at",), lambda context: lambda row: row["known_error_published_at"] is not None
+
 
 class ProblemInputSerializer(TicketInputSerializer):
     root_cause_category = serializers.ChoiceField(choices=RootCauseCategory.choices, required=False, allow_blank=True)

@@ -29,6 +29,7 @@ from tickets import types
 from tickets import services as ticket_services
 from tickets.api.links import TicketLinksMixin
 from tickets.api.preconditions import IF_MATCH_PARAMETER, expected_version
+from tickets.api.rows import compile_rows
 from tickets.api.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -159,9 +160,15 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
     # -- endpoints ----------------------------------------------------------------------------
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.serializer_class(page, many=True,
-                                                                 context=self.get_serializer_context()).data)
+        # Value rows when the serializer compiles (every registered type's does; tickets.api.rows).
+        rows = compile_rows(self.serializer_class, annotations=queryset.query.annotations)
+        if rows is None:
+            page = self.paginate_queryset(queryset)
+            data = self.serializer_class(page, many=True, context=self.get_serializer_context()).data
+        else:
+            page = self.paginate_queryset(rows.values(queryset))
+            data = rows.render(page, self.get_serializer_context())
+        return self.get_paginated_response(data)
 
     def retrieve(self, request, number=None):
         ticket = self.get_ticket()

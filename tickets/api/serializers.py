@@ -56,7 +56,17 @@ class DisplayField(serializers.Field):
 
 
 class RefField(serializers.Field):
-    """A related object as a small ``{"id", "name"}`` reference (null when unset)."""
+    """A related object as a small ``{"id", "name"}`` reference (null when unset).
+
+    ``row_columns`` and ``row_name`` build the same reference from value rows (tickets.api.rows):
+    the related model's columns it reads, and the reference from the id and those columns.
+    """
+
+    row_columns: tuple[str, ...] = ("name",)
+
+    @staticmethod
+    def row_name(pk, columns: dict) -> dict:
+        return {"id": pk, "name": columns["name"]}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("read_only", True)
@@ -69,13 +79,21 @@ class RefField(serializers.Field):
         return {"id": value.pk, "name": str(value)}
 
 
+class _UserRef(RefField):
+    row_columns = ("full_name", "email")
+
+    @staticmethod
+    def row_name(pk, columns: dict) -> dict:
+        return {"id": pk, "name": User.label(columns["full_name"], columns["email"])}
+
+
 @extend_schema_field(UserRefSerializer)
-class RequiredUserRefField(RefField):
+class RequiredUserRefField(_UserRef):
     pass
 
 
 @extend_schema_field(UserRefSerializer(allow_null=True))
-class UserRefField(RefField):
+class UserRefField(_UserRef):
     pass
 
 
@@ -86,8 +104,14 @@ class GroupRefField(RefField):
 
 @extend_schema_field(CategoryRefSerializer(allow_null=True))
 class CategoryRefField(RefField):
+    row_columns = ("name", "parent_id")
+
     def to_representation(self, value):
         return {"id": value.pk, "name": value.name, "parent_id": value.parent_id}
+
+    @staticmethod
+    def row_name(pk, columns: dict) -> dict:
+        return {"id": pk, "name": columns["name"], "parent_id": columns["parent_id"]}
 
 
 class AvailableActionSerializer(serializers.Serializer):
@@ -123,12 +147,33 @@ class TicketSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is None:
             return []
-        role = caller_role(request.user)
-        return [
-            {"name": t.name, "label": t.label, "requires": list(t.requires),
-             "accepts": [name for name in t.accepts if name not in t.requires]}
-            for t in ticket.workflow.available(ticket.state, role=role)
-        ]
+        return available_actions(ticket.workflow, ticket.state, caller_role(request.user))
+
+    # The same fields from value rows (tickets.api.rows): (columns read, factory(context) -> row function).
+    def row_state_label(self):
+        states = self.Meta.model.workflow.states
+        return ("state",), lambda context: lambda row: str(states.get(row["state"], row["state"]))
+
+    def row_available_actions(self):
+        workflow = self.Meta.model.workflow
+
+        def factory(context):
+            request = context.get("request")
+            if request is None:
+                return lambda row: []
+            role = caller_role(request.user)
+            by_state = {state: available_actions(workflow, state, role) for state in workflow.states}
+            return lambda row: by_state[s] if (s := row["state"]) in by_state else available_actions(workflow, s, role)
+
+        return ("state",), factory
+
+
+def available_actions(workflow, state: str, role: str) -> list[dict]:
+    return [
+        {"name": t.name, "label": t.label, "requires": list(t.requires),
+         "accepts": [name for name in t.accepts if name not in t.requires]}
+        for t in workflow.available(state, role=role)
+    ]
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

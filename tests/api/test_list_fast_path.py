@@ -1,0 +1,69 @@
+"""The API list's cheap path: filters by id without a lookup query, orjson rendering, value rows per tenant."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.renderers import JSONRenderer
+
+from drf_orjson_renderer.renderers import ORJSONRenderer
+from tests.api.helpers import api_client, back_to, error_of
+from django_tenants.utils import schema_context
+
+from tests.factories import AgentFactory, GroupFactory, make_incident
+
+LIST = "/api/v1/incidents/"
+
+
+def test_filter_by_group_id_makes_no_lookup_query(tenant, agent, group):
+    make_incident(by=agent, assignment_group=group, title="In the group")
+    make_incident(by=agent, title="Elsewhere")
+    client = api_client(tenant, agent)
+    client.get(LIST)  # warm up: token last-used stamp
+    with CaptureQueriesContext(connection) as unfiltered:
+        client.get(LIST)
+    with CaptureQueriesContext(connection) as filtered:
+        response = client.get(LIST, {"assignment_group": group.pk})
+    assert [row["title"] for row in response.json()["results"]] == ["In the group"]
+    assert len(filtered) == len(unfiltered)
+    assert not [q for q in filtered.captured_queries if '"accounts_assignmentgroup"."id" =' in q["sql"]]
+
+
+def test_an_id_that_names_nothing_lists_nothing(tenant, agent, group):
+    make_incident(by=agent, assignment_group=group)
+    client = api_client(tenant, agent)
+    for name in ("assignment_group", "assignee", "requester", "category"):
+        response = client.get(LIST, {name: 987654321})
+        assert response.status_code == 200 and response.json()["results"] == [], name
+
+
+@pytest.mark.parametrize("value", ["abc", "-3", "0", "1.5", "٣", str(2**63), " "])
+def test_a_malformed_id_is_400_for_its_field(tenant, agent, value):
+    response = api_client(tenant, agent).get(LIST, {"assignee": value})
+    assert response.status_code == 400
+    assert list(error_of(response)["fields"]) == ["assignee"]
+
+
+def test_an_id_is_read_in_the_callers_tenant_only(tenant, other_tenant, agent):
+    """Ids are per schema: another tenant's group id filters this tenant's tickets, never shows that tenant's."""
+    with schema_context(other_tenant.schema_name):
+        beta_agent = AgentFactory()
+        beta_group = GroupFactory(name="Beta team")
+        make_incident(by=beta_agent, assignment_group=beta_group, title="Beta's secret")
+    back_to(tenant)
+    client = api_client(tenant, agent)
+    for query in ({"assignment_group": beta_group.pk}, {"assignee": beta_agent.pk}, {"requester": beta_agent.pk}, {}):
+        titles = [row["title"] for row in client.get(LIST, query).json()["results"]]
+        assert "Beta's secret" not in titles
+
+
+def test_orjson_renders_what_drfs_renderer_renders(tenant, agent, group):
+    make_incident(by=agent, assignment_group=group, title="Ünïcode ☃ \"quoted\" <b>", description="Tab\tand\nnewline")
+    response = api_client(tenant, agent).get(LIST)
+    data = response.json()
+    fast = ORJSONRenderer().render(data, "application/json")
+    assert fast == response.content
+    assert json.loads(fast) == json.loads(JSONRenderer().render(data, "application/json"))
+    assert fast == JSONRenderer().render(data, "application/json")
+    assert response["Content-Type"] == "application/json"

@@ -141,6 +141,22 @@ class TicketFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.open_states = sorted(self._meta.model.workflow.open_states)
 
+    def get_form_class(self):
+        """The form class, built once per filterset class and set of filters instead of on every request.
+
+        django-filter builds a new form class (labels, fields) per instance; each form instance still
+        deep-copies its fields (Django's forms), so nothing one request changes reaches another. A filter
+        whose queryset depends on the request (a callable) gets a form class of its own each time.
+        """
+        if any(callable(getattr(filter_, "queryset", None)) for filter_ in self.base_filters.values()):
+            return super().get_form_class()
+        key = tuple((name, id(filter_)) for name, filter_ in self.base_filters.items())
+        cached = type(self).__dict__.get("_form_class_cache")
+        if cached is None or cached[0] != key:
+            cached = (key, super().get_form_class())
+            type(self)._form_class_cache = cached
+        return cached[1]
+
     def filter_open(self, queryset, name, value):
         if value is None:
             return queryset

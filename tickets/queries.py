@@ -43,6 +43,12 @@ def for_list(ticket_type, user) -> QuerySet:
     return ticket_type.annotate_list(ticket_type.model.objects.visible_to(user).select_related(*ticket_type.list_related))
 
 
+def for_api(ticket_type, user) -> QuerySet:
+    """The API's list and detail: visible to ``user``, with the joins its representation shows (not the
+    queue's row annotations, the detail page's watchers or its creator)."""
+    return ticket_type.model.objects.visible_to(user).select_related(*ticket_type.list_related)
+
+
 def for_detail(ticket_type, user) -> QuerySet:
     return (ticket_type.model.objects.visible_to(user)
             .select_related(*ticket_type.list_related, *ticket_type.detail_related).prefetch_related("watchers"))

@@ -67,3 +67,18 @@ def test_orjson_renders_what_drfs_renderer_renders(tenant, agent, group):
     assert json.loads(fast) == json.loads(JSONRenderer().render(data, "application/json"))
     assert fast == JSONRenderer().render(data, "application/json")
     assert response["Content-Type"] == "application/json"
+
+
+def test_the_filter_form_class_is_built_once_and_forms_do_not_share_fields(tenant, agent):
+    from django.http import QueryDict
+
+    from incidents.filters import IncidentFilter
+    from incidents.models import Incident
+
+    first = IncidentFilter(data=QueryDict("state=new"), queryset=Incident.objects.all())
+    second = IncidentFilter(data=QueryDict("state=bogus"), queryset=Incident.objects.all())
+    assert first.get_form_class() is second.get_form_class()
+    assert first.form.fields["state"] is not second.form.fields["state"]
+    assert first.is_valid() and not second.is_valid()
+    first.form.fields["q"].label = "Changed here only"
+    assert IncidentFilter(data={}, queryset=Incident.objects.all()).form.fields["q"].label != "Changed here only"

@@ -67,10 +67,10 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
 
     # -- hooks: each ticket type plugs in its own queries and services ------------------------
     def list_queryset(self):
-        return ticket_queries.for_list(self.ticket_type, self.request.user)
+        return ticket_queries.for_api(self.ticket_type, self.request.user)
 
     def detail_queryset(self):
-        return ticket_queries.for_detail(self.ticket_type, self.request.user)
+        return ticket_queries.for_api(self.ticket_type, self.request.user)
 
     # By default each hook calls the service the type registered (tickets.types.TicketType).
     @property

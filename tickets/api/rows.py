@@ -20,7 +20,6 @@ that it compiles and that its rows equal the serializer's output.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 from django.core.exceptions import FieldDoesNotExist
@@ -28,24 +27,51 @@ from django.utils.encoding import force_str
 from rest_framework import fields as drf_fields
 from rest_framework.relations import HyperlinkedIdentityField
 from rest_framework.reverse import reverse
+from rest_framework.settings import ISO_8601, api_settings
 
 Builder = Callable[[dict], object]
 # A number can't contain it (numbers are letters and digits), so it marks where the number goes.
 _PLACEHOLDER = "0NUMBER0"
 
 
-@dataclass(frozen=True)
 class CompiledRows:
-    columns: tuple[str, ...]
-    # (output name, factory(context) -> builder(row)) in the serializer's field order
-    fields: tuple[tuple[str, Callable[[dict], Builder]], ...]
+    """The columns a type's list reads, and one function per request that builds a row's representation.
+
+    The function is generated once per serializer (a dict display with one entry per field): a field
+    that is its column as it comes from the database is a subscript, any other calls its builder. On a
+    page of 50 rows with ~35 fields that is about three times cheaper than a loop over builders.
+    """
+
+    def __init__(self, columns: tuple[str, ...], fields: tuple[tuple[str, object], ...]):
+        self.columns = columns
+        self.fields = fields  # (output name, _Column or factory(context) -> builder(row)), in field order
+        self._factories = [factory for _, factory in fields if not isinstance(factory, _Column)]
+        entries, arguments = [], []
+        for name, factory in fields:
+            if isinstance(factory, _Column):
+                entries.append(f"{name!r}: row[{factory.column!r}]")
+            else:
+                arguments.append(f"b{len(arguments)}")
+                entries.append(f"{name!r}: {arguments[-1]}(row)")
+        source = (f"def make({', '.join(arguments)}):\n"
+                  f"    return lambda row: {{{', '.join(entries)}}}\n")
+        namespace: dict = {}
+        exec(compile(source, f"<rows of {len(fields)} fields>", "exec"), namespace)
+        self._make = namespace["make"]
 
     def values(self, queryset):
         return queryset.values(*self.columns)
 
     def render(self, rows, context: dict) -> list[dict]:
-        builders = [(name, factory(context)) for name, factory in self.fields]
-        return [{name: build(row) for name, build in builders} for row in rows]
+        build = self._make(*(factory(context) for factory in self._factories))
+        return [build(row) for row in rows]
+
+
+class _Column:
+    """A field whose representation is its column's value as the database driver returns it."""
+
+    def __init__(self, column: str):
+        self.column = column
 
 
 _compiled: dict[type, CompiledRows | None] = {}
@@ -98,7 +124,24 @@ def _compile_field(serializer, model, name, field, annotations):
             return None
         if not model_field.concrete or model_field.is_relation:
             return None
+    if source not in annotations and _as_stored(field, model_field):
+        return (source,), _Column(source)
+    if _is_iso_datetime(field):
+        return (source,), _datetime(source, field)
     return (source,), _constant(_plain(source, field))
+
+
+# DRF field -> model fields whose stored values it returns unchanged (str, int, bool or None).
+_STORED_AS_IS = {
+    drf_fields.CharField: ("CharField", "TextField"),
+    drf_fields.IntegerField: ("IntegerField", "BigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+                              "SmallIntegerField", "AutoField", "BigAutoField"),
+    drf_fields.BooleanField: ("BooleanField",),
+}
+
+
+def _as_stored(field, model_field) -> bool:
+    return model_field.get_internal_type() in _STORED_AS_IS.get(type(field), ())
 
 
 def _constant(builder: Builder):
@@ -112,6 +155,31 @@ _CONVERSIONS = {drf_fields.CharField: str, drf_fields.IntegerField: int, drf_fie
 def _plain(column: str, field) -> Builder:
     represent = _CONVERSIONS.get(type(field), field.to_representation)
     return lambda row: None if (value := row[column]) is None else represent(value)
+
+
+def _is_iso_datetime(field) -> bool:
+    return (type(field) is drf_fields.DateTimeField and not hasattr(field, "timezone")
+            and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601)
+
+
+def _datetime(column: str, field):
+    """DRF's ISO 8601 representation of an aware datetime, with the request's time zone looked up once."""
+
+    def factory(context):
+        zone = field.default_timezone()
+        if zone is None:
+            return _plain(column, field)
+
+        def build(row):
+            value = row[column]
+            if not value:
+                return None
+            text = value.astimezone(zone).isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+        return build
+
+    return factory
 
 
 def _url(field):

@@ -94,6 +94,7 @@ class IdChoiceField(forms.ModelChoiceField):
         return int(text)
 
     def validate(self, value):
+        # ChoiceField.validate would look the id up among the choices: the query this field exists to skip.
         forms.Field.validate(self, value)
 
 

@@ -74,7 +74,7 @@ class _Column:
         self.column = column
 
 
-_compiled: dict[type, CompiledRows | None] = {}
+_compiled: dict[tuple, CompiledRows | None] = {}  # (serializer class, annotation names) -> rows
 
 
 def compile_rows(serializer_class, annotations=()) -> CompiledRows | None:
@@ -124,8 +124,8 @@ def _compile_field(serializer, model, name, field, annotations):
             return None
         if not model_field.concrete or model_field.is_relation:
             return None
-    if source not in annotations and _as_stored(field, model_field):
-        return (source,), _Column(source)
+        if _as_stored(field, model_field):
+            return (source,), _Column(source)
     if _is_iso_datetime(field):
         return (source,), _datetime(source, field)
     return (source,), _constant(_plain(source, field))

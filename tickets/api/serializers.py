@@ -58,8 +58,8 @@ class DisplayField(serializers.Field):
 class RefField(serializers.Field):
     """A related object as a small ``{"id", "name"}`` reference (null when unset).
 
-    ``row_columns`` and ``row_name`` build the same reference from value rows (tickets.api.rows):
-    the related model's columns it reads, and the reference from the id and those columns.
+    ``row_columns`` (the related model's columns it shows) and ``row_name`` (the reference from the id and
+    those columns) build it, from an instance here and from value rows in the API list (tickets.api.rows).
     """
 
     row_columns: tuple[str, ...] = ("name",)
@@ -76,7 +76,7 @@ class RefField(serializers.Field):
         return getattr(instance, self.source_attrs[-1]) if len(self.source_attrs) == 1 else super().get_attribute(instance)
 
     def to_representation(self, value):
-        return {"id": value.pk, "name": str(value)}
+        return self.row_name(value.pk, {column: getattr(value, column) for column in self.row_columns})
 
 
 class _UserRef(RefField):
@@ -105,9 +105,6 @@ class GroupRefField(RefField):
 @extend_schema_field(CategoryRefSerializer(allow_null=True))
 class CategoryRefField(RefField):
     row_columns = ("name", "parent_id")
-
-    def to_representation(self, value):
-        return {"id": value.pk, "name": value.name, "parent_id": value.parent_id}
 
     @staticmethod
     def row_name(pk, columns: dict) -> dict:

@@ -177,11 +177,11 @@ def _ensure_people(tenant, requesters: int) -> None:
                 """
                 INSERT INTO accounts_user (password, is_superuser, email, full_name, role, time_zone, phone,
                                            department, is_vip, is_active, is_staff, date_joined)
-                SELECT '!' || md5(random()::text || g::text), false, format('%%s%%s@%%s', %(prefix)s, lpad(g::text, 5, '0'), %(domain)s),
+                SELECT '!' || md5(random()::text || g::text), false, format('%%s%%s@%%s', %(prefix)s::text, lpad(g::text, 5, '0'), %(domain)s::text),
                        (%(first)s::text[])[1 + g %% cardinality(%(first)s::text[])] || ' '
                          || (%(last)s::text[])[1 + (g / cardinality(%(first)s::text[])) %% cardinality(%(last)s::text[])],
-                       %(role)s, '', '', (%(departments)s::text[])[1 + g %% cardinality(%(departments)s::text[])],
-                       %(role)s = 'requester' AND g %% 97 = 0, true, false, %(now)s - interval '1 day' * (g %% 900)
+                       %(role)s::text, '', '', (%(departments)s::text[])[1 + g %% cardinality(%(departments)s::text[])],
+                       %(role)s::text = 'requester' AND g %% 97 = 0, true, false, %(now)s - interval '1 day' * (g %% 900)
                 FROM generate_series(1, %(count)s) AS g
                 ON CONFLICT (email) DO NOTHING
                 """,

@@ -99,7 +99,14 @@ class IdChoiceField(forms.ModelChoiceField):
 
 
 class IdChoiceFilter(django_filters.ModelChoiceFilter):
+    """An id filter; its help text (the OpenAPI description) says what an id that names nothing does."""
+
     field_class = IdChoiceField
+
+    def __init__(self, *args, noun: str = "", **kwargs):
+        kwargs.setdefault("help_text", f"The {noun}'s id. A well-formed id that names no {noun} lists nothing "
+                                       "(an empty page, not an error); a malformed one is a 400.")
+        super().__init__(*args, **kwargs)
 
 
 class TicketFilterSet(django_filters.FilterSet):
@@ -113,10 +120,10 @@ class TicketFilterSet(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=(), distinct=False)
     open = BooleanFilter(method="filter_open", label="Open only")
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
-    assignment_group = IdChoiceFilter(queryset=AssignmentGroup.objects.all())
-    assignee = IdChoiceFilter(queryset=User.objects.filter(role__in=["agent", "admin"]))
-    requester = IdChoiceFilter(queryset=User.objects.all())
-    category = IdChoiceFilter(queryset=Category.objects.all())
+    assignment_group = IdChoiceFilter(queryset=AssignmentGroup.objects.all(), noun="assignment group")
+    assignee = IdChoiceFilter(queryset=User.objects.filter(role__in=["agent", "admin"]), noun="agent")
+    requester = IdChoiceFilter(queryset=User.objects.all(), noun="requester")
+    category = IdChoiceFilter(queryset=Category.objects.all(), noun="category")
     watcher = django_filters.NumberFilter(method="filter_watcher", label="Watched by (user id)")
     mine = BooleanFilter(method="filter_mine", label="Assigned to me")
     unassigned = BooleanFilter(method="filter_unassigned", label="Unassigned")

@@ -82,3 +82,12 @@ def test_the_filter_form_class_is_built_once_and_forms_do_not_share_fields(tenan
     assert first.is_valid() and not second.is_valid()
     first.form.fields["q"].label = "Changed here only"
     assert IncidentFilter(data={}, queryset=Incident.objects.all()).form.fields["q"].label != "Changed here only"
+
+
+def test_the_schema_says_what_an_id_that_names_nothing_does(tenant, agent):
+    schema = api_client(tenant, agent).get("/api/schema/", {"format": "json"}).json()
+    for path in (LIST, "/api/v1/problems/"):
+        parameters = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+        for name in ("assignment_group", "assignee", "requester", "category"):
+            description = parameters[name]["description"]
+            assert "names no" in description and "lists nothing" in description and "400" in description, (path, name)

@@ -33,6 +33,23 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def rss_mb(pid: int) -> float | None:
+    """Resident memory of a process in MiB (``VmRSS``), None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def workers_rss_mb(gunicorn_pid: int) -> list[float]:
+    """Each gunicorn worker's resident memory, largest first (issue 9: <= 150 MB after the benchmark)."""
+    return sorted((mb for mb in map(rss_mb, children(gunicorn_pid)) if mb is not None), reverse=True)
+
+
 def database_backends() -> list[int]:
     """PostgreSQL backends connected to this database, other than our own connection."""
     from django.db import connection

@@ -258,6 +258,7 @@ def main(argv=None) -> int:
                 load[bench.slug], raw[bench.slug], cpu_use[bench.slug] = measure_throughput(
                     args, host, port, master, clients, requests[bench.slug], seq[bench.slug], loads, bench.slug,
                     notifications)
+        worker_rss = cpu.workers_rss_mb(master)
     loads["end"] = os.getloadavg()
     server_errors = (RESULTS / "gunicorn.log").read_text().count("Traceback")
     if server_errors:
@@ -274,6 +275,8 @@ def main(argv=None) -> int:
     http_errors = _http_errors(seq, load, queries)
     text = render(args, benches, seeding, seq, load, raw, queries, rows, measured, comparison, http_errors,
                   notifications, queue_before, queue_after, loads)
+    rss_line = rss_text(worker_rss)
+    text += f"\n{rss_line}\n"
     output = RESULTS / (f"what-if-{'+'.join(args.what_if)}.md" if args.what_if else "latest.md")
     output.write_text(text)
     print()
@@ -284,8 +287,9 @@ def main(argv=None) -> int:
     print("\n".join(comparison))
     for line in http_errors:
         print(line)
+    print(rss_line)
     if args.record:
-        record(args, benches, measured, loads)
+        record(args, benches, measured, loads, rss_line)
     print(f"\nDetails: {output}")
     return 0
 
@@ -340,7 +344,18 @@ def compare(measured: list) -> list[str]:
     return lines
 
 
-def record(args, benches, measured, loads) -> None:
+RSS_TARGET_MB = 150
+
+
+def rss_text(worker_rss: list[float]) -> str:
+    if not worker_rss:
+        return "Web worker RSS after the benchmark: not measured (no worker found)."
+    sizes = " / ".join(f"{mb:.0f}" for mb in worker_rss)
+    verdict = "met" if max(worker_rss) <= RSS_TARGET_MB else "missed"
+    return f"Web worker RSS after the benchmark: {sizes} MB (target <= {RSS_TARGET_MB} MB: {verdict})."
+
+
+def record(args, benches, measured, loads, rss_line: str = "") -> None:
     text = README.read_text()
     previous = figures.parse(text)
     if previous is None:
@@ -353,6 +368,8 @@ def record(args, benches, measured, loads) -> None:
             f"({totals}), {args.requests} sequential requests, wrk {args.connections} connections x {args.seconds} s, "
             f"gunicorn {args.workers} workers; load average (1 min) {loads['start'][0]:.2f} at the start, "
             f"{loads['end'][0]:.2f} at the end.")
+    if rss_line:
+        note += f" {rss_line}"
     if kept:
         note += f" Rows of {', '.join(kept)} kept from the previous record."
     order = slugs + [t for t in dict.fromkeys(f.type for f in previous[1]) if t not in slugs]

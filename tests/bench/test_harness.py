@@ -85,3 +85,16 @@ def test_markdown_table_marks_misses():
 
     assert "| List p95 | <= 40 ms | 52.0 ms | **missed** |" in text
     assert "| Detail p95 | — | 9 ms | — |" in text
+
+
+def test_worker_rss_is_read_from_proc_and_judged_against_the_target():
+    import os
+
+    from bench import cpu, run
+
+    own = cpu.rss_mb(os.getpid())
+    assert own is not None and 5 < own < 4096
+    assert cpu.rss_mb(2**22 + 12345) is None  # no such process
+    assert run.rss_text([140.4, 98.0]) == "Web worker RSS after the benchmark: 140 / 98 MB (target <= 150 MB: met)."
+    assert run.rss_text([151.0]).endswith("(target <= 150 MB: missed).")
+    assert "not measured" in run.rss_text([])

@@ -15,6 +15,7 @@ import copy
 from datetime import datetime, timezone as dt_timezone
 
 import django_filters
+from django_filters.filters import FilterMethod
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -109,6 +110,25 @@ class IdChoiceFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+class _CopiedShallow(dict):
+    """A filterset's filters, copied one level deep when django-filter deep-copies them per instance.
+
+    django-filter gives each FilterSet instance its own filters (it sets ``parent`` and ``model`` on
+    them) with ``copy.deepcopy``, which also deep-copies every filter's querysets and choices: about a
+    tenth of an API list request's CPU. A shallow copy of each filter is enough for what an instance
+    sets; a method filter is re-bound to its copy (its ``FilterMethod`` names the filter it serves).
+    """
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, filter_ in self.items():
+            copied = copy.copy(filter_)
+            if isinstance(getattr(filter_, "filter", None), FilterMethod):
+                copied.method = filter_.method
+            copies[name] = copied
+        return copies
+
+
 class TicketFilterSet(django_filters.FilterSet):
     """What every ticket type's queue and API can filter on; a type subclasses it and sets ``Meta.model``.
 
@@ -146,6 +166,7 @@ class TicketFilterSet(django_filters.FilterSet):
         cls.base_filters["state"] = cls.declared_filters["state"] = state
 
     def __init__(self, *args, **kwargs):
+        self.base_filters = _CopiedShallow(type(self).base_filters)
         super().__init__(*args, **kwargs)
         self.open_states = sorted(self._meta.model.workflow.open_states)
 

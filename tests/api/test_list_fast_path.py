@@ -91,3 +91,23 @@ def test_the_schema_says_what_an_id_that_names_nothing_does(tenant, agent):
         for name in ("assignment_group", "assignee", "requester", "category"):
             description = parameters[name]["description"]
             assert "names no" in description and "lists nothing" in description and "400" in description, (path, name)
+
+
+def test_each_filterset_has_its_own_filters_without_deep_copies_of_their_querysets(tenant, agent, group):
+    """Filters are copied one level deep per instance: their own parent, shared querysets, method filters bound."""
+    from django.http import QueryDict
+
+    from incidents.filters import IncidentFilter
+    from incidents.models import Incident
+
+    make_incident(by=agent, assignment_group=group, title="Mine to see")
+    first = IncidentFilter(data=QueryDict("q=Mine&open=true"), queryset=Incident.objects.all())
+    second = IncidentFilter(data=QueryDict("q=nothing-matches"), queryset=Incident.objects.all())
+    for name, filter_ in first.filters.items():
+        assert filter_ is not second.filters[name] and filter_ is not IncidentFilter.base_filters[name]
+        assert filter_.parent is first and second.filters[name].parent is second
+    base_group = IncidentFilter.base_filters["assignment_group"]
+    assert first.filters["assignment_group"].queryset is base_group.queryset  # not copied per request
+    assert [i.title for i in first.qs] == ["Mine to see"]  # method filters run on their own filterset
+    assert list(second.qs) == []
+    assert first.filters["q"].filter.f is first.filters["q"]

@@ -156,7 +156,11 @@ class Ticket(models.Model):
 
     @property
     def etag(self) -> str:
-        return f'"{self.version}"'
+        return self.etag_of(self.version)
+
+    @staticmethod
+    def etag_of(version: int) -> str:
+        return f'"{version}"'
 
     def get_desk_url(self) -> str | None:
         """The ticket's page on the agent desk, when its type has one."""

@@ -491,3 +491,34 @@ class TicketApiBattery:
         back_to(tenant)
         assert self.link_count() == 1
 
+
+    def test_detail_rows_are_what_the_serializer_gives(self, tenant, agent_api, agent, requester, monkeypatch):
+        """The detail builds its body from a value row like the list (tickets.api.rows): same bytes, same ETag,
+        the same 304 and 404, and no model instance built."""
+        from tickets import types
+        from tickets.api import base
+        from tickets.models import Category
+
+        group = GroupFactory(name="Detail rows group")
+        group.members.add(agent)
+        child = Category.objects.create(name="Detail child", parent=Category.objects.create(name="Detail parent"))
+        plain = self.create_ticket(by=agent, requester=requester)
+        worked = self.create_ticket(by=agent, requester=requester)
+        types.for_model(self.model).update(worked, by=agent, expected_version=None,
+                                           changes={"assignment_group": group, "assignee": agent, "category": child})
+        for client in (agent_api, api_client(tenant, requester)):
+            for ticket in (plain, worked):
+                built = []
+                monkeypatch.setattr(self.model, "from_db", classmethod(
+                    lambda cls, *args, _original=self.model.from_db.__func__: built.append(1) or _original(cls, *args)))
+                fast = client.get(self.url(ticket))
+                monkeypatch.undo()
+                assert fast.status_code == 200 and not built, "the detail built a model instance"
+                with monkeypatch.context() as patched:
+                    patched.setattr(base, "compile_rows", lambda *args, **kwargs: None)
+                    slow = client.get(self.url(ticket))
+                assert fast.content == slow.content and fast["ETag"] == slow["ETag"]
+                unchanged = client.get(self.url(ticket), HTTP_IF_NONE_MATCH=fast["ETag"])
+                assert unchanged.status_code == 304 and unchanged["ETag"] == fast["ETag"] and not unchanged.content
+        missing = agent_api.get(self.endpoint + f"{self.model.NUMBER_PREFIX}9999999/")
+        assert missing.status_code == 404 and error_of(missing)["code"] == "not_found"

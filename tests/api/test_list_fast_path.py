@@ -111,3 +111,29 @@ def test_each_filterset_has_its_own_filters_without_deep_copies_of_their_queryse
     assert [i.title for i in first.qs] == ["Mine to see"]  # method filters run on their own filterset
     assert list(second.qs) == []
     assert first.filters["q"].filter.f is first.filters["q"]
+
+
+def test_a_list_page_has_an_etag_of_its_bytes_and_304_while_unchanged(tenant, agent, requester):
+    from incidents import services as incident_services
+
+    make_incident(by=agent, requester=requester, title="Older")
+    incident = make_incident(by=agent, requester=requester, title="Watched by a poller")
+    agent_api, requester_api = api_client(tenant, agent), api_client(tenant, requester)
+    first = agent_api.get(LIST)
+    etag = first["ETag"]
+    assert first.status_code == 200 and etag.startswith('"') and etag.endswith('"')
+    again = agent_api.get(LIST, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again["ETag"] == etag and again.content == b""
+    assert agent_api.get(LIST, HTTP_IF_NONE_MATCH=f'"stale", {etag}').status_code == 304  # a list of tags
+    assert agent_api.get(LIST, {"page_size": 1}, HTTP_IF_NONE_MATCH=etag).status_code == 200  # other rows, a cursor
+    # The requester sees other actions on the same ticket: other bytes, another tag.
+    assert requester_api.get(LIST)["ETag"] != etag
+    incident_services.update_incident(incident, by=agent, changes={"title": "Renamed"}, expected_version=None)
+    changed = agent_api.get(LIST, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert changed.json()["results"][0]["title"] == "Renamed"
+
+
+def test_an_error_page_of_the_list_has_no_etag(tenant, agent):
+    response = api_client(tenant, agent).get(LIST, {"assignee": "abc"})
+    assert response.status_code == 400 and "ETag" not in response

@@ -20,6 +20,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from core.api.conditional import tag_or_not_modified
 from core.api.errors import ErrorSerializer
 from core.api.pagination import NewestFirstPagination, OldestFirstPagination
 from core.api.views import ApiViewMixin
@@ -45,6 +46,10 @@ ERROR = OpenApiResponse(ErrorSerializer)
 NUMBER_PARAMETER = OpenApiParameter(
     "number", OpenApiTypes.STR, OpenApiParameter.PATH,
     description="The ticket number, e.g. INC0001001 (case-insensitive). Database ids are not accepted.",
+)
+PAGE_ETAG_HEADER = OpenApiParameter(
+    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200],
+    description="A digest of this page as sent; send it back as If-None-Match to get 304 while the page is unchanged.",
 )
 ETAG_HEADER = OpenApiParameter(
     "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 201],
@@ -171,7 +176,7 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
         else:
             page = self.paginate_queryset(rows.values(queryset))
             data = rows.render(page, self.get_serializer_context())
-        return self.get_paginated_response(data)
+        return tag_or_not_modified(request, self.get_paginated_response(data))
 
     def retrieve(self, request, number=None):
         """The detail, built like a list row (tickets.api.rows) when the serializer compiles: no model instances."""
@@ -330,8 +335,11 @@ def _document_crud(cls) -> None:
     extend_schema_view(
         list=extend_schema(
             summary=f"List {cls.model._meta.verbose_name_plural}",
-            description="Newest first, cursor-paginated. Requesters see only their own.",
-            responses={200: cls.serializer_class(many=True), 400: ERROR},
+            description="Newest first, cursor-paginated. Requesters see only their own. Send `If-None-Match` "
+                        "with the page's ETag to get 304 while the page is unchanged.",
+            parameters=[PAGE_ETAG_HEADER],
+            responses={200: cls.serializer_class(many=True), 304: OpenApiResponse(description="Not modified."),
+                       400: ERROR},
         ),
         retrieve=extend_schema(
             summary=f"Get one {noun}",

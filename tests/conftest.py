@@ -71,7 +71,8 @@ def cache_of_its_own(settings):
     import uuid
 
     default = settings.CACHES["default"]
-    settings.CACHES = {"default": {**default, "KEY_PREFIX": f"{default['KEY_PREFIX']}-{uuid.uuid4().hex[:12]}"}}
+    settings.CACHES = {**settings.CACHES,
+                       "default": {**default, "KEY_PREFIX": f"{default['KEY_PREFIX']}-{uuid.uuid4().hex[:12]}"}}
 
 
 @pytest.fixture

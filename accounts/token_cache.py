@@ -9,9 +9,10 @@ never a user of another, cached or not.
 Each schema has one generation: saving or deleting an existing token (revoke) or an existing user
 (deactivation, a new role) drops the schema's entries when it commits. New tokens and new users
 need nothing dropped: no entry can be about them, because failed lookups are not cached (a token
-works from the moment it is created, and made-up keys cannot fill Redis). A user's login stamp
-(``last_login`` alone) does not drop them either. Writes through a queryset ``update()`` send no
-signal: ``authenticate_token``'s last-use stamp keeps the entry current itself.
+works from the moment it is created, and made-up keys cannot fill Redis). Saving only a user's
+login stamp or password (``update_fields``) does not drop them either: entries hold neither.
+Writes through a queryset ``update()`` send no signal: ``authenticate_token``'s last-use stamp
+keeps the entry current itself; any other would have to call ``changed()``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ TTL = 300
 
 cache = RowCache("api-token", ttl=TTL)
 # Never in Redis: the password hash; last_login changes at every sign-in and is not needed per request.
-_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields if f.attname not in {"password", "last_login"})
+_UNCACHED = frozenset({"password", "last_login"})
+_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields if f.attname not in _UNCACHED)
 
 
 @dataclass
@@ -82,8 +84,8 @@ def changed() -> None:
 def _on_write(sender, created=False, update_fields=None, raw=False, **kwargs):
     if raw or created:
         return  # fixtures loading; or a new row, which no entry can be about
-    if sender is User and update_fields is not None and set(update_fields) <= {"last_login"}:
-        return
+    if sender is User and update_fields is not None and set(update_fields) <= _UNCACHED:
+        return  # a sign-in's stamp, a new password: no entry holds either (tokens outlive passwords)
     changed()
 
 

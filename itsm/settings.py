@@ -168,7 +168,8 @@ CACHES = {
     # their schema themselves (the host lookup runs before there is a tenant), and a slow or absent
     # Redis must cost a request a fraction of a second, not hang it: the request reads the database.
     "shared": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's backend, reusing its redis-py client (core.redis_cache says why).
+        "BACKEND": "core.redis_cache.RedisCache",
         "LOCATION": _cache_redis_url,
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "itsm") + "-shared",
         "OPTIONS": {

@@ -3,8 +3,9 @@
 An entry exists only for a token that authenticated: not revoked, its user active. It holds the
 token's id and last use, and the user's row without its password hash and last login (those stay
 out of Redis; the rebuilt user loads them from the tenant's own table if anything asks). The
-entry names its schema, and a request takes it only on that schema's host: a key of one tenant is
-never a user of another, cached or not.
+entry names its schema and tenant row, and a request takes it only on that tenant's host: a key of
+one tenant is never a user of another, cached or not (tenants.host_cache also drops a schema's
+entries when its tenant row is created or deleted).
 
 Each schema has one generation: saving or deleting an existing token (revoke) or an existing user
 (deactivation, a new role) drops the schema's entries when it commits. New tokens and new users
@@ -24,7 +25,7 @@ from django.db import connection
 from django.db.models.signals import post_delete, post_save
 
 from accounts.models import ApiToken, User
-from core.shared_cache import MISSING, RowCache
+from core.shared_cache import RowCache
 
 TTL = 300
 
@@ -44,17 +45,23 @@ class TokenUse:
     _generation: str | None = None
 
     def _entry(self) -> tuple:
-        return (connection.schema_name, self.token_id, self.last_used_at, _USER_FIELDS,
+        return (_tenant_identity(), self.token_id, self.last_used_at, _USER_FIELDS,
                 tuple(getattr(self.user, name) for name in _USER_FIELDS))
+
+
+def _tenant_identity() -> tuple:
+    """The schema, and the tenant row holding it: a tenant deleted and created again under the same
+    name is another tenant, and its requests must not take the entries of the first."""
+    return connection.schema_name, getattr(connection.tenant, "pk", None)
 
 
 def lookup(key_hash: str) -> TokenUse | None:
     """The current schema's live token with this hash, or None."""
     schema = connection.schema_name
     cached, generation = cache.fetch(schema, key_hash)
-    if cached is not MISSING:
-        entry_schema, token_id, last_used_at, fields, values = cached
-        if entry_schema == schema and fields == _USER_FIELDS:
+    if isinstance(cached, tuple) and len(cached) == 5:  # an entry of another shape (another release): a miss
+        identity, token_id, last_used_at, fields, values = cached
+        if identity == _tenant_identity() and fields == _USER_FIELDS:
             user = User.from_db("default", fields, values)
             if user.is_active:
                 return TokenUse(token_id, last_used_at, user, generation)
@@ -76,9 +83,9 @@ def used(key_hash: str, use: TokenUse, when: datetime) -> None:
     cache.store(connection.schema_name, key_hash, use._generation, use._entry())
 
 
-def changed() -> None:
-    """Tokens or users of the current schema changed: its entries go once this commits."""
-    cache.changed(connection.schema_name)
+def changed(schema: str | None = None) -> None:
+    """Tokens or users of ``schema`` (the current one by default) changed: its entries go once this commits."""
+    cache.changed(schema or connection.schema_name)
 
 
 def _on_write(sender, created=False, update_fields=None, raw=False, **kwargs):

@@ -20,7 +20,7 @@ import hashlib
 
 from django.db.models.signals import post_delete, post_save
 
-from core.shared_cache import MISSING, RowCache
+from core.shared_cache import RowCache
 from tenants.models import Domain, Tenant
 
 TTL = 60
@@ -40,12 +40,11 @@ def _key(hostname: str) -> str:
 def tenant_for_host(hostname: str) -> Tenant:
     """The tenant of the domain ``hostname``; raises Domain.DoesNotExist as django-tenants' lookup does."""
     cached, generation = cache.fetch(SCOPE, _key(hostname))
-    if cached is not MISSING:
-        if cached is None:
-            raise Domain.DoesNotExist(f"No domain {hostname!r}.")
-        fields, values = cached
-        if fields == _FIELDS:  # an entry written by a release with other columns is not used
-            return Tenant.from_db("default", fields, values)
+    if cached is None:
+        raise Domain.DoesNotExist(f"No domain {hostname!r}.")
+    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == _FIELDS:
+        # (an entry written by a release with other columns is a miss)
+        return Tenant.from_db("default", *cached)
     try:
         tenant = Domain.objects.select_related("tenant").get(domain=hostname).tenant
     except Domain.DoesNotExist:
@@ -60,10 +59,15 @@ def changed() -> None:
     cache.changed(SCOPE)
 
 
-def _on_write(sender, **kwargs):
+def _on_write(sender, instance=None, created=False, **kwargs):
     if kwargs.get("raw"):
         return  # fixtures loading
     changed()
+    if sender is Tenant and (created or kwargs.get("signal") is post_delete):
+        # A schema name can be used again by a new tenant: no token entry of the old one may outlive it.
+        from accounts import token_cache
+
+        token_cache.changed(instance.schema_name)
 
 
 def watch() -> None:

@@ -88,7 +88,7 @@ def test_an_entry_under_another_schemas_key_is_not_taken(tenant, other_tenant, k
     client, _, key = keyed
     call(client)
     entry, _ = token_cache.cache.fetch(tenant.schema_name, hash_token(key))
-    assert entry[0] == tenant.schema_name
+    assert entry[0] == (tenant.schema_name, tenant.pk)
     with schema_context(other_tenant.schema_name):
         _, generation = token_cache.cache.fetch(other_tenant.schema_name, hash_token(key))
         token_cache.cache.store(other_tenant.schema_name, hash_token(key), generation, entry)
@@ -187,3 +187,32 @@ def test_redis_down_falls_back_to_the_database(keyed, settings):
     for _ in range(2):
         response, queries = call(client)
         assert response.status_code == 200 and len(token_queries(queries)) >= 1
+
+
+def test_an_entry_of_another_tenant_row_under_the_same_schema_name_is_not_taken(tenant, keyed):
+    """A tenant deleted and created again under its old name is another tenant: the first one's
+    entries (planted here as if left behind) authenticate nobody on the second."""
+    client, _, key = keyed
+    call(client)
+    (schema, _), *rest = token_cache.cache.fetch(tenant.schema_name, hash_token(key))[0]
+    _, generation = token_cache.cache.fetch(tenant.schema_name, hash_token(key))
+    token_cache.cache.store(tenant.schema_name, hash_token(key), generation, ((schema, tenant.pk + 1000), *rest))
+    response, queries = call(client)
+    assert response.status_code == 200 and len(token_queries(queries)) == 1  # from the database, not the entry
+
+
+def test_deleting_a_tenant_drops_its_schemas_token_entries(tenant, other_tenant, django_capture_on_commit_callbacks):
+    from tenants.models import Tenant
+
+    with schema_context(other_tenant.schema_name):
+        beta_agent = AgentFactory(email="beta-token-cache@example.test")
+        _, key = create_api_token(user=beta_agent, name="beta")
+    beta = api_client(other_tenant)
+    beta.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert beta.get(URL).status_code == 200
+    back_to(tenant)
+    assert token_cache.cache.fetch(other_tenant.schema_name, hash_token(key))[0] is not shared_cache.MISSING
+    connection.set_schema_to_public()
+    with django_capture_on_commit_callbacks(execute=True):
+        Tenant.objects.get(pk=other_tenant.pk).delete()  # the row only (auto_drop_schema is off)
+    assert token_cache.cache.fetch(other_tenant.schema_name, hash_token(key))[0] is shared_cache.MISSING

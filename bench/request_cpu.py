@@ -48,7 +48,7 @@ def forget_cached_lookups() -> None:
         return
     from django.db import connection
 
-    host_cache.cache.bump("")
+    host_cache.cache.bump(host_cache.SCOPE)
     token_cache.cache.bump(connection.schema_name)
 
 

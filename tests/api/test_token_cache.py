@@ -1,4 +1,5 @@
-"""An API token's user from the shared cache (accounts.token_cache): no query when warm, never stale, never another tenant's.
+"""An API token's user from the shared cache (accounts.token_cache): no query when warm, never stale,
+never another tenant's.
 
 ``django_capture_on_commit_callbacks(execute=True)`` stands for the commit of a change: what other
 processes see from then on is what the cache holds, since this test's transaction never commits.

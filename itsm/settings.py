@@ -97,7 +97,8 @@ MIDDLEWARE = [
     "itsm.middleware.HealthCheckMiddleware",
     # Before the tenant lookup, the first thing that needs a database connection.
     "itsm.middleware.DatabaseSaturationMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    # django-tenants' TenantMainMiddleware, with the host's tenant kept in the shared cache.
+    "tenants.middleware.TenantResolutionMiddleware",
     "tenants.middleware.TenantStatusMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -173,7 +174,20 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "itsm"),
-    }
+    },
+    # Rows read on every request (tenant by host, API token), kept by core.shared_cache: keys name
+    # their schema themselves (the host lookup runs before there is a tenant), and a slow or absent
+    # Redis must cost a request a fraction of a second, not hang it: the request reads the database.
+    "shared": {
+        # Django's backend, reusing its redis-py client (core.redis_cache says why).
+        "BACKEND": "core.redis_cache.RedisCache",
+        "LOCATION": _cache_redis_url,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "itsm") + "-shared",
+        "OPTIONS": {
+            "socket_connect_timeout": float(os.environ.get("SHARED_CACHE_TIMEOUT", "0.25")),
+            "socket_timeout": float(os.environ.get("SHARED_CACHE_TIMEOUT", "0.25")),
+        },
+    },
 }
 
 CELERY_BROKER_URL = REDIS_URL

@@ -3,9 +3,10 @@
 A ticket create reads the tenant's priority matrix and SLA policies (with their targets and
 calendars): configuration that changes a few times a year but was read with five queries per
 create. Each tenant row carries ``config_version``, a fresh UUID whenever such configuration
-changes (``changed()``, called by the signals ``watch()`` connects). The row is read on every
-request anyway (django-tenants' domain lookup) and by every tenant task, so a process knows
-for free whether its copy is current: entries are keyed by (schema, version, name), and a
+changes (``changed()``, called by the signals ``watch()`` connects). The row comes with every
+request anyway (the host's tenant, tenants.host_cache: the version's update drops its entries on
+commit, tenants.models, so the next request of every process has the new version) and is read by every tenant task, so a
+process knows for free whether its copy is current: entries are keyed by (schema, version, name), and a
 stale entry is simply never asked for again. A version is never reused (a UUID, not a
 counter), so a change that is rolled back cannot leave its data under a version that a
 later change will take.

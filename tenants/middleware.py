@@ -1,5 +1,16 @@
 from django.http import JsonResponse
 from django.shortcuts import render
+from django_tenants.middleware.main import TenantMainMiddleware
+
+from tenants import host_cache
+
+
+class TenantResolutionMiddleware(TenantMainMiddleware):
+    """django-tenants' middleware (schema from the host, URLconf, unknown host -> 404), with the
+    host's tenant read from the shared cache (tenants.host_cache) rather than queried per request."""
+
+    def get_tenant(self, domain_model, hostname):
+        return host_cache.tenant_for_host(hostname)
 
 
 class TenantStatusMiddleware:

@@ -11,6 +11,35 @@ SLUG_VALIDATOR = RegexValidator(
 COLOR_VALIDATOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #1f6feb.")
 
 
+class TenancyQuerySet(models.QuerySet):
+    """Tenant and Domain writes that send no signal still drop the cached host lookups
+    (tenants.host_cache): a status set by ``update()`` must take effect with the next request."""
+
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        if rows:
+            _tenancy_changed()
+        return rows
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        rows = super().bulk_update(objs, fields, batch_size=batch_size)
+        if rows:
+            _tenancy_changed()
+        return rows
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            _tenancy_changed()  # a new domain ends that host's cached "unknown"
+        return created
+
+
+def _tenancy_changed() -> None:
+    from tenants import host_cache
+
+    host_cache.changed()
+
+
 def logo_upload_to(instance, filename):
     # Stored paths carry the tenant explicitly, even for public-schema files.
     return f"tenants/{instance.schema_name}/branding/{filename}"
@@ -47,6 +76,8 @@ class Tenant(TenantMixin):
     auto_create_schema = True
     auto_drop_schema = False
 
+    objects = TenancyQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -74,4 +105,4 @@ class Tenant(TenantMixin):
 
 
 class Domain(DomainMixin):
-    pass
+    objects = TenancyQuerySet.as_manager()

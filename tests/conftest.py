@@ -27,6 +27,27 @@ def django_db_setup(django_db_setup, django_db_blocker):
         connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def shared_cache_starts_cold():
+    """Every test starts with no current entry in the shared cache (core.shared_cache).
+
+    A test that runs its on-commit callbacks (``django_capture_on_commit_callbacks(execute=True)``)
+    lets requests cache rows its transaction then rolls back: a suspended tenant, a new config
+    version. New generations void them before the next test, which would otherwise get rows the
+    database no longer holds.
+    """
+    from accounts import token_cache
+    from core import shared_cache
+    from tenants import host_cache
+
+    shared_cache.reset()
+    host_cache.cache.bump(host_cache.SCOPE)
+    for schema in ("public", ALPHA, BETA):
+        token_cache.cache.bump(schema)
+    yield
+    shared_cache.reset()
+
+
 @pytest.fixture
 def tenant(db):
     """Alpha, active as the connection's schema for the test."""
@@ -71,7 +92,8 @@ def cache_of_its_own(settings):
     import uuid
 
     default = settings.CACHES["default"]
-    settings.CACHES = {"default": {**default, "KEY_PREFIX": f"{default['KEY_PREFIX']}-{uuid.uuid4().hex[:12]}"}}
+    settings.CACHES = {**settings.CACHES,
+                       "default": {**default, "KEY_PREFIX": f"{default['KEY_PREFIX']}-{uuid.uuid4().hex[:12]}"}}
 
 
 @pytest.fixture

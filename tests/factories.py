@@ -18,7 +18,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _after_postgeneration(cls, instance, create, results=None):
         if create and results:
-            instance.save()
+            instance.save(update_fields=["password"])  # what set_password changed, as a password change saves
 
 
 class RequesterFactory(UserFactory):

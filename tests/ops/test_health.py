@@ -78,7 +78,7 @@ def test_database_down_is_503(db, monkeypatch, clean_heartbeat):
     heartbeat.beat()
     monkeypatch.setattr(health, "connection", BrokenConnection())
     # The tenant lookup by host needs the database too: the probe must not depend on it.
-    monkeypatch.setattr("django_tenants.middleware.main.TenantMainMiddleware.get_tenant",
+    monkeypatch.setattr("tenants.middleware.TenantResolutionMiddleware.get_tenant",
                         lambda *args: (_ for _ in ()).throw(OperationalError("down")))
     response = Client(HTTP_HOST="localhost").get("/healthz")
     assert response.status_code == 503

@@ -110,14 +110,15 @@ def test_queue_query_count_does_not_grow_with_page_size(agent_client, tenant, re
     for n in range(60):
         make_incident(by=requester, title=f"Bulk {n}", assignment_group=group, assignee=agent if n % 2 else None)
     counts = []
+    agent_client.get("/desk/incidents/")  # the host's tenant is then cached (tenants.host_cache)
     for size in (25, 50, 100):
         with CaptureQueriesContext(connection) as queries:
             response = agent_client.get(f"/desk/incidents/?per_page={size}&state=any")
         assert len(response.context["page"].object_list) == min(size, 60)
         counts.append(len([q for q in queries.captured_queries if not q["sql"].startswith("SET search_path")]))
     assert counts[0] == counts[1] == counts[2], counts
-    # tenant, session, user, count, counters, groups, agents, rows, SLA clocks of the page
-    assert counts[0] <= 9, counts
+    # session, user, count, counters, groups, agents, rows, SLA clocks of the page
+    assert counts[0] <= 8, counts
 
 
 def test_times_are_shown_in_the_viewers_time_zone(make_client, tenant, requester):

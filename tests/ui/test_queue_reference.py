@@ -79,7 +79,10 @@ class Stable:
         groups = {str(pk): name for pk, name in AssignmentGroup.objects.values_list("pk", "name")}
         people = {str(pk): email for pk, email in User.objects.values_list("pk", "email")}
         html = self._options(html, "f-group", groups)
-        return self._options(html, "f-assignee", people)
+        html = self._options(html, "f-assignee", people)
+        # Filters by group or person in query strings (the poller's, the pager's).
+        return re.sub(r"\b(assignment_group|assignee)=(\d+)",
+                      lambda m: f"{m[1]}=[{(groups if m[1] == 'assignment_group' else people)[m[2]]}]", html)
 
     @staticmethod
     def _options(html: str, select_id: str, names: dict[str, str]) -> str:
@@ -250,19 +253,26 @@ def problem_rows(people) -> Stable:
     return stable
 
 
-# (query, htmx): the default page, an htmx refresh with another sort, a refused filter and page 2, nothing found.
+# (query, htmx): the default page, an htmx refresh with another sort, a refused filter and page 2, nothing found,
+# and a full page with every filter of the bar set (its options and toggles show what is selected).
 INCIDENT_VIEWS = [("", False), ("?state=any&sort=sla&unassigned=maybe&page=2", True),
-                  ("?sort=-opened&page=2", False), ("?q=nothing+matches+this", True)]
+                  ("?sort=-opened&page=2", False), ("?q=nothing+matches+this", True),
+                  ("?q=Routine&state=new&priority=3&assignment_group={desk}&unassigned=true&is_major=false"
+                   "&sort=-updated&per_page=50", False),
+                  ("?state=any&assignee={colleague}&mine=&breaching_soon=true", False)]
 PROBLEM_VIEWS = [("", False), ("?state=any&sort=-updated&known_error=maybe&page=2", True),
-                 ("?sort=number&per_page=50", False), ("?q=nothing+matches+this", True)]
+                 ("?sort=number&per_page=50", False), ("?q=nothing+matches+this", True),
+                 ("?q=alert&state=new&priority=2&assignment_group={network}&known_error=false&sort=-opened", False),
+                 ("?state=any&assignee={colleague}&mine=true", False)]
 
 
-def render_views(client, slug: str, views, stable: Stable) -> str:
+def render_views(client, slug: str, views, stable: Stable, people) -> str:
     sections = []
+    keys = {name: person.pk for name, person in people.items()}
     with at(NOW):
         for query, htmx in views:
             headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
-            response = client.get(f"/desk/{slug}/{query}", **headers)
+            response = client.get(f"/desk/{slug}/{query.format(**keys)}", **headers)
             assert response.status_code == 200
             html = response.content.decode()
             sections.append(f"<!-- GET /desk/{slug}/{query}{' (htmx)' if htmx else ''} -->\n"
@@ -291,7 +301,7 @@ def test_every_type_has_a_reference_case():
 
 def test_incident_queue_matches_the_reference(viewer_client, people):
     stable = incident_rows(people)
-    rendered = render_views(viewer_client, "incidents", INCIDENT_VIEWS, stable)
+    rendered = render_views(viewer_client, "incidents", INCIDENT_VIEWS, stable, people)
     # The data really shows what the reference is meant to pin.
     for tone in ("ok", "warning", "breached", "paused", "met"):
         assert f'class="sla sla-{tone}"' in rendered, tone
@@ -302,6 +312,6 @@ def test_incident_queue_matches_the_reference(viewer_client, people):
 
 def test_problem_queue_matches_the_reference(viewer_client, people):
     stable = problem_rows(people)
-    rendered = render_views(viewer_client, "problems", PROBLEM_VIEWS, stable)
+    rendered = render_views(viewer_client, "problems", PROBLEM_VIEWS, stable, people)
     assert "tag-known-error" in rendered and "Affected service" in rendered
     check_against_reference("problems", rendered)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import agent_required
 from accounts.models import AssignmentGroup, User
-from tickets import extensions, queries, types
+from tickets import extensions, queries, queue_rows, types
 from tickets import my_work as work
 from tickets import services as ticket_services
 from core.exceptions import StaleVersion, TicketError
@@ -129,14 +129,11 @@ def queue(request, type_slug):
     extension_list = extensions.for_type(ticket_type)
     for extension in extension_list:
         extension.annotate(page.object_list)
-    for ticket in page.object_list:
-        ticket.row_tags = ticket_type.row_tags(ticket)
-        ticket.extension_cells = [(extension.name, extension.cell(ticket))
-                                  for extension in extension_list if extension.column_label]
-        ticket.extra_cells = [column.value(ticket) for column in ticket_type.extra_columns]
     context = {
         "ticket_type": ticket_type,
         "page": page,
+        "rows": queue_rows.build(ticket_type, page.object_list, extension_list),
+        "show": {column: column in ticket_type.columns for column in types.STANDARD_COLUMNS},
         "filter_errors": ticket_filter.errors,
         "sort": sort,
         "page_size": page_size,

@@ -96,6 +96,12 @@ class SlaExtension(TicketExtension):
         for ticket in tickets:
             ticket.sla_clocks = clocks.get(ticket.pk, [])
 
+    def annotate_rows(self, tickets) -> None:
+        tickets = list(tickets)
+        clocks = sla_queries.badge_clocks_for(tickets)
+        for ticket in tickets:
+            ticket.sla_clocks = clocks.get(ticket.pk, [])
+
     def cell(self, ticket) -> str:
         return self.cells([ticket])[0]
 

@@ -8,7 +8,8 @@ may contribute:
   queue, the API and the OpenAPI schema all have them);
 - ``sorts(ticket_type)``: extra queue sorts, ``{key: (label, fn(rows) -> orderable rows)}``;
 - ``annotate(tickets)``: called with a page of tickets (or one) before rendering, e.g. to attach
-  SLA clocks in one query;
+  SLA clocks in one query; ``annotate_rows(tickets)``: the same for the queue's page of rows, where
+  only what ``cells()`` shows is needed (default: ``annotate``);
 - ``cell(ticket)``: HTML for the extension's queue column; ``column_label``; ``cells(tickets)``:
   the column for a page of rows at once (override it to do per-page work such as reading the
   clock and the viewer's zone once, not per row);
@@ -36,6 +37,9 @@ class TicketExtension:
 
     def annotate(self, tickets) -> None:
         pass
+
+    def annotate_rows(self, tickets) -> None:
+        self.annotate(tickets)
 
     def cell(self, ticket) -> str:
         return ""

@@ -120,7 +120,7 @@ def queue(request, type_slug):
     orders, sort_labels = _sorts(ticket_type)
     sort = request.GET.get("sort") if request.GET.get("sort") in orders else "priority"
     page_size = _int_choice(request.GET.get("per_page"), PAGE_SIZES, PAGE_SIZES[0])
-    rows = ticket_filter.qs.defer("description", "description_html")
+    rows = queries.queue_columns(ticket_filter.qs)
     order = orders[sort]
     rows = order(rows) if callable(order) else rows.order_by(*order)
     full_page = not (request.htmx and not request.htmx.history_restore_request)
@@ -133,7 +133,7 @@ def queue(request, type_slug):
     page.object_list = list(page.object_list)
     extension_list = extensions.for_type(ticket_type)
     for extension in extension_list:
-        extension.annotate(page.object_list)
+        extension.annotate_rows(page.object_list)
     context = {
         "ticket_type": ticket_type,
         "page": page,

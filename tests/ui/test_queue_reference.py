@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AssignmentGroup, User
 from incidents import services as incident_services
@@ -295,6 +297,26 @@ def check_against_reference(slug: str, rendered: str):
         pytest.fail(f"The {slug} queue differs from {path.name}:\n{diff[:6000]}")
 
 
+def own_queries(client, path: str, status: int = 200, **headers) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path, **headers).status_code == status
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET search_path")]
+
+
+def check_query_budget(client, slug: str, *, full: int, rows: int):
+    """The page's own queries, as many with 50 rows as with 25, on top of what any signed-in desk request
+    costs (the tenant, the session, the user: counted on ``/desk/``, which only redirects, so that caching
+    those elsewhere does not move this budget). Full page: the counters, the groups and the agents of the
+    filter bar, the rows, and one query per column extension (SLA clocks); the default view's size is the
+    open counter. Rows only (htmx): the count, the rows, the extensions' query."""
+    with at(NOW):
+        signed_in = len(own_queries(client, "/desk/", 302))
+        for per_page in (25, 50):
+            assert len(own_queries(client, f"/desk/{slug}/?per_page={per_page}")) - signed_in == full, per_page
+            assert len(own_queries(client, f"/desk/{slug}/?state=any&per_page={per_page}",
+                                   HTTP_HX_REQUEST="true")) - signed_in == rows, per_page
+
+
 def test_every_type_has_a_reference_case():
     assert {ticket_type.slug for ticket_type in types.all_types()} == {"incidents", "problems"}
 
@@ -308,6 +330,7 @@ def test_incident_queue_matches_the_reference(viewer_client, people):
     assert "Met after re-target, breached earlier" in rendered and "left · breached earlier" in rendered
     assert "Breached by" in rendered and "· paused" in rendered and "EST" in rendered and "EDT" in rendered
     check_against_reference("incidents", rendered)
+    check_query_budget(viewer_client, "incidents", full=5, rows=3)
 
 
 def test_problem_queue_matches_the_reference(viewer_client, people):
@@ -315,3 +338,4 @@ def test_problem_queue_matches_the_reference(viewer_client, people):
     rendered = render_views(viewer_client, "problems", PROBLEM_VIEWS, stable, people)
     assert "tag-known-error" in rendered and "Affected service" in rendered
     check_against_reference("problems", rendered)
+    check_query_budget(viewer_client, "problems", full=4, rows=2)

@@ -51,7 +51,7 @@ def build(ticket_type, tickets, extension_list) -> list[dict]:
             "css": css,
             "url": url_of(ticket.number),
             "number": ticket.number,
-            "priority": ticket.priority,
+            "priority": str(ticket.priority),  # a str prints as is; an int goes through number formatting
             "priority_label": priority_labels.get(ticket.priority, ticket.priority),
             "title": ticket.title,
             "tags": tags,

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from core.display import LocalDates
+from sla import badges
 from sla import queries as sla_queries
 from sla.models import Metric
 from tickets import types
@@ -22,6 +24,7 @@ from tickets.filters import BooleanFilter
 
 # "Breaching soon": a running SLA clock due within this window, or already past its deadline.
 BREACHING_SOON = timedelta(hours=2)
+NO_CLOCKS = mark_safe('<span class="sla-none">—</span>')
 
 
 class SlaDeadlineOrder:
@@ -93,10 +96,20 @@ class SlaExtension(TicketExtension):
         for ticket in tickets:
             ticket.sla_clocks = clocks.get(ticket.pk, [])
 
+    def annotate_rows(self, tickets) -> None:
+        tickets = list(tickets)
+        clocks = sla_queries.badge_clocks_for(tickets)
+        for ticket in tickets:
+            ticket.sla_clocks = clocks.get(ticket.pk, [])
+
     def cell(self, ticket) -> str:
-        if not ticket.sla_clocks:
-            return mark_safe('<span class="sla-none">—</span>')
-        return render_to_string("sla/_cell.html", {"clocks": ticket.sla_clocks})
+        return self.cells([ticket])[0]
+
+    def cells(self, tickets) -> list[str]:
+        """The badges of a page of rows, all measured at one instant and dated in the viewer's zone."""
+        now, dates = timezone.now(), LocalDates()
+        return [badges.badges_html(ticket.sla_clocks, now=now, dates=dates) if ticket.sla_clocks else NO_CLOCKS
+                for ticket in tickets]
 
     def head(self, ticket) -> str:
         return render_to_string("sla/_head.html", {"clocks": ticket.sla_clocks})

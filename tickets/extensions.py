@@ -8,8 +8,11 @@ may contribute:
   queue, the API and the OpenAPI schema all have them);
 - ``sorts(ticket_type)``: extra queue sorts, ``{key: (label, fn(rows) -> orderable rows)}``;
 - ``annotate(tickets)``: called with a page of tickets (or one) before rendering, e.g. to attach
-  SLA clocks in one query;
-- ``cell(ticket)``: HTML for the extension's queue column; ``column_label``;
+  SLA clocks in one query; ``annotate_rows(tickets)``: the same for the queue's page of rows, where
+  only what ``cells()`` shows is needed (default: ``annotate``);
+- ``cell(ticket)``: HTML for the extension's queue column; ``column_label``; ``cells(tickets)``:
+  the column for a page of rows at once (override it to do per-page work such as reading the
+  clock and the viewer's zone once, not per row);
 - ``head(ticket)``: HTML for badges in the detail page's header;
 - ``side_template`` + ``side_context(ticket)``: a card in the detail page's sidebar;
 - ``detail_fragment(request, ticket)``: answer an htmx refresh of that card (``?fragment=<name>``);
@@ -35,8 +38,14 @@ class TicketExtension:
     def annotate(self, tickets) -> None:
         pass
 
+    def annotate_rows(self, tickets) -> None:
+        self.annotate(tickets)
+
     def cell(self, ticket) -> str:
         return ""
+
+    def cells(self, tickets) -> list[str]:
+        return [self.cell(ticket) for ticket in tickets]
 
     def head(self, ticket) -> str:
         return ""

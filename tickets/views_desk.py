@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import agent_required
 from accounts.models import AssignmentGroup, User
-from tickets import extensions, queries, types
+from tickets import extensions, queries, queue_rows, types
 from tickets import my_work as work
 from tickets import services as ticket_services
 from core.exceptions import StaleVersion, TicketError
@@ -78,6 +78,11 @@ def _int_choice(value, allowed, default):
     return value if value in allowed else default
 
 
+def _options(choices, selected) -> list[tuple[str, str, bool]]:
+    """(value, label, selected) for a ``<select>``; ``selected`` is the query's value (a string or None)."""
+    return [(str(value), label, str(value) == selected) for value, label in choices]
+
+
 def _sorts(ticket_type) -> tuple[dict, dict]:
     """The type's sorts: the standard ones plus what its extensions add (SLA: deadline order)."""
     added = {key: value for extension in extensions.for_type(ticket_type)
@@ -115,7 +120,7 @@ def queue(request, type_slug):
     orders, sort_labels = _sorts(ticket_type)
     sort = request.GET.get("sort") if request.GET.get("sort") in orders else "priority"
     page_size = _int_choice(request.GET.get("per_page"), PAGE_SIZES, PAGE_SIZES[0])
-    rows = ticket_filter.qs.defer("description", "description_html")
+    rows = queries.queue_columns(ticket_filter.qs)
     order = orders[sort]
     rows = order(rows) if callable(order) else rows.order_by(*order)
     full_page = not (request.htmx and not request.htmx.history_restore_request)
@@ -128,15 +133,12 @@ def queue(request, type_slug):
     page.object_list = list(page.object_list)
     extension_list = extensions.for_type(ticket_type)
     for extension in extension_list:
-        extension.annotate(page.object_list)
-    for ticket in page.object_list:
-        ticket.row_tags = ticket_type.row_tags(ticket)
-        ticket.extension_cells = [(extension.name, extension.cell(ticket))
-                                  for extension in extension_list if extension.column_label]
-        ticket.extra_cells = [column.value(ticket) for column in ticket_type.extra_columns]
+        extension.annotate_rows(page.object_list)
     context = {
         "ticket_type": ticket_type,
         "page": page,
+        "rows": queue_rows.build(ticket_type, page.object_list, extension_list),
+        "show": {column: column in ticket_type.columns for column in types.STANDARD_COLUMNS},
         "filter_errors": ticket_filter.errors,
         "sort": sort,
         "page_size": page_size,
@@ -151,17 +153,23 @@ def queue(request, type_slug):
     if not full_page:
         response = render(request, "tickets/desk/_queue_rows.html", context)
     else:
+        params = request.GET
+        agents = User.objects.filter(is_active=True, role__in=[User.Role.AGENT, User.Role.ADMIN])
         context.update({
             "counters": {item["counter"].key: item["value"] for item in counter_values},
             "counter_items": counter_values,
-            "states": model.workflow.state_choices(),
-            "priorities": Priority.choices,
-            "groups": list(AssignmentGroup.objects.filter(is_active=True).only("id", "name")),
-            "agents": list(User.objects.filter(is_active=True, role__in=[User.Role.AGENT, User.Role.ADMIN])
-                           .only("id", "full_name", "email")),
-            "toggles": [toggle for toggle in ticket_type.toggles if toggle.name in ticket_filter.base_filters],
-            "sorts": sort_labels,
-            "page_sizes": PAGE_SIZES,
+            # The filter bar's choices as (value, label, selected), decided here once rather than per option.
+            "state_options": _options([("open", "All open"), ("any", "Any state"), *model.workflow.state_choices()],
+                                      params.get("state") or "open"),
+            "priority_options": _options(Priority.choices, params.get("priority")),
+            "group_options": _options(AssignmentGroup.objects.filter(is_active=True).values_list("id", "name"),
+                                      params.get("assignment_group")),
+            "agent_options": _options([(pk, full_name or email) for pk, full_name, email
+                                       in agents.values_list("id", "full_name", "email")], params.get("assignee")),
+            "toggles": [(toggle, params.get(toggle.name) == "true") for toggle in ticket_type.toggles
+                        if toggle.name in ticket_filter.base_filters],
+            "sort_options": _options(sort_labels.items(), sort),
+            "page_size_options": _options(((size, size) for size in PAGE_SIZES), str(page_size)),
         })
         response = render(request, "tickets/desk/queue.html", context)
     patch_vary_headers(response, ("HX-Request",))

@@ -3,6 +3,8 @@
 from django import template
 from django.utils import timezone
 
+from core.display import compact_age
+
 register = template.Library()
 
 
@@ -16,16 +18,7 @@ def initials(user) -> str:
 @register.filter
 def age(value) -> str:
     """Compact age for dense tables: 45m, 5h, 3d, 7w."""
-    if not value:
-        return ""
-    seconds = max(0, int((timezone.now() - value).total_seconds()))
-    if seconds < 3600:
-        return f"{max(1, seconds // 60)}m"
-    if seconds < 86400:
-        return f"{seconds // 3600}h"
-    if seconds < 86400 * 14:
-        return f"{seconds // 86400}d"
-    return f"{seconds // (86400 * 7)}w"
+    return compact_age(value, timezone.now())
 
 
 @register.simple_tag

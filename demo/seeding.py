@@ -52,7 +52,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from demo import indexes, scenarios
-from tickets import markdown, numbering
+from tickets import counter_cache, markdown, numbering
 from tickets.models import ticket_type_label
 
 AGENTS_PER_GROUP = 4
@@ -141,6 +141,7 @@ def _top_up(tenant, model, n: int, stdout, *, rebuild_indexes, insert, requester
                 report.inserted = insert(tenant, missing)
             with _phase(report, stdout, "insert timeline"):
                 _insert_created_entries(model, before_id)
+            counter_cache.changed(model)  # raw SQL passes no write guard: recount the queue's counters
             with _phase(report, stdout, "rebuild indexes and foreign keys"):
                 indexes.rebuild(dropped)
             loaded = time.perf_counter()

@@ -39,11 +39,16 @@ def shared_cache_starts_cold():
     from accounts import token_cache
     from core import shared_cache
     from tenants import host_cache
+    from tickets import counter_cache
+    from tickets.registry import ticket_models
 
     shared_cache.reset()
     host_cache.cache.bump(host_cache.SCOPE)
     for schema in ("public", ALPHA, BETA):
         token_cache.cache.bump(schema)
+    for schema in (ALPHA, BETA):
+        for model in ticket_models():
+            counter_cache.cache.bump(counter_cache.scope(schema, model))
     yield
     shared_cache.reset()
 

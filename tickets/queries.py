@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Prefetch, QuerySet, Value
 
+from tickets import counter_cache
 from tickets.models import Attachment, TimelineEntry, ticket_type_label
 
 
@@ -78,10 +79,15 @@ def timeline_newest_first(ticket, *, public_only: bool) -> list:
 
 
 def open_counters(ticket_type, user) -> list[dict]:
-    """The counters above a type's queue: one aggregate over its open tickets (its partial indexes)."""
+    """The counters above a type's queue: one aggregate over its open tickets (its partial indexes), kept
+    until the type's tickets change (tickets.counter_cache)."""
     model = ticket_type.model
-    values = model.objects.filter(state__in=sorted(model.workflow.open_states)).aggregate(**{
-        counter.key: Count("id", filter=counter.condition(user) or None) for counter in ticket_type.counters})
+
+    def count():
+        return model.objects.filter(state__in=sorted(model.workflow.open_states)).aggregate(**{
+            counter.key: Count("id", filter=counter.condition(user) or None) for counter in ticket_type.counters})
+
+    values = counter_cache.values(model, user, count)
     return [{"counter": counter, "value": values[counter.key]} for counter in ticket_type.counters]
 
 

@@ -27,6 +27,8 @@ from contextvars import ContextVar
 
 from django.db import models
 
+from tickets import counter_cache
+
 _allowed: ContextVar[str | None] = ContextVar("ticket_direct_writes", default=None)
 
 
@@ -47,6 +49,11 @@ def direct_writes(reason: str):
 
 
 def check(model, operation: str) -> None:
+    """Refuse a ticket-row write outside the services; let the queue counters know of an allowed one.
+
+    Every ORM write of a ticket row comes through here, so this is where ``tickets.counter_cache``
+    learns that the type's counters must be recounted once the write commits.
+    """
     if _allowed.get() is None:
         raise TicketWriteOutsideServices(
             f"{model._meta.label}.{operation} outside tickets.services: ticket rows change only through "
@@ -54,6 +61,7 @@ def check(model, operation: str) -> None:
             "timeline and the version and publish the events. For data that is not a domain action "
             "(test set-up, an import) wrap the write in tickets.write_guard.direct_writes(reason)."
         )
+    counter_cache.changed(model)
 
 
 class GuardedTicketQuerySet(models.QuerySet):

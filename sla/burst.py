@@ -30,8 +30,6 @@ from sla.models import Clock, Firing
 from tickets import services as ticket_services
 from tickets.models import TimelineEntry
 
-# Notify actions whose recipients are the group's members (when no assignee): members prefetched once.
-_READS_MEMBERS = {actions.Action.NOTIFY_GROUP, actions.Action.NOTIFY_ASSIGNEE}
 
 
 class Writes:
@@ -139,7 +137,8 @@ def fire_notify_only(clocks: list[Clock], tickets: dict, fired_by_clock: dict[in
                     fired.add(rule.pk)
     if firings:
         Firing.objects.bulk_create(firings)
-        members = [tickets[_key(c)] for c, firing, rule in steps if firing and rule.action in _READS_MEMBERS]
+        # Recipients that are the group's members (``actions.recipients``): read once for the tenant.
+        members = [ticket for c, firing, rule in steps if firing and _reads_members(rule, ticket := tickets[_key(c)])]
         if members:
             prefetch_related_objects(members, "assignment_group__members")
     notify = []
@@ -189,6 +188,12 @@ def update_clocks_sql(clocks: list[Clock]) -> str:
         "updated_at = %s FROM unnest(%s::bigint[], %s::timestamptz[], %s::float8[], %s::timestamptz[], "
         "%s::timestamptz[], %s::timestamptz[]) AS v(id, deadline, paused_seconds, breached_at, first_breached_at, "
         "next_check_at) WHERE c.id = v.id", [timezone.now(), *map(list, columns)])
+
+
+def _reads_members(rule, ticket) -> bool:
+    Action = actions.Action
+    return bool(ticket.assignment_group_id) and (
+        rule.action == Action.NOTIFY_GROUP or (rule.action == Action.NOTIFY_ASSIGNEE and not ticket.assignee_id))
 
 
 def _key(clock: Clock) -> tuple[str, int]:

@@ -13,7 +13,7 @@ group back and the next tick does it again; a commit makes it final. A group tha
 retried tenant by tenant, then clock by clock, so one bad row holds up no one else. Mail is
 sent after commit by a task guarded by the firing: one message per tick for all tenants, with
 an outbox row per firing that the tick re-sends from if the message is lost. A group is small
-because each tenant's share locks ~50-90 tables and indexes until commit, and PostgreSQL's
+because each tenant's share locks ~75-95 tables and indexes until commit, and PostgreSQL's
 lock table is shared by the whole server.
 
 Clocks whose due rules only notify (the common case) are fired set-based (``sla.burst``): per
@@ -55,10 +55,10 @@ BATCH_SIZE = 500
 CHUNK_SIZE = 250
 # Tenants per transaction, at most this many. A transaction locks each table and index it touches
 # until commit, and PostgreSQL's lock table is shared by the whole server (max_locks_per_transaction
-# x max_connections, 6,400 by default): a tenant's notify-only firing takes about 50 relation locks,
-# one going through the ticket services about 90 (see bench/README.md, "SLA scanner"), so 8 tenants
-# keep a transaction under ~750 locks, a few workers' ticks well inside the table. Grouping is
-# what makes a burst over many tenants cheap: one commit and one write of the public rows per group.
+# x max_connections: 6,400 by default). One tenant's share takes ~75-95 relation locks (measured by
+# bench/sla_locks.py: 659 for 8 tenants, 1,225 for 16), so 8 keep a tick's transaction near 10% of
+# the table, two workers ticking at once near 20%. Grouping is what makes a burst over many
+# tenants cheap: one commit and one write of the public rows per group instead of per tenant.
 GROUP_TENANTS = 8
 # A clock whose processing fails is retried after this, so one bad row cannot block the rest.
 RETRY_DELAY = timedelta(minutes=5)
@@ -162,34 +162,32 @@ def _process_group(tenants: list, chunk_size: int, now: datetime, mail: actions.
     """Up to ``chunk_size`` due clocks of these tenants in one transaction; (processed, whether the chunk was full).
 
     On failure the group is rolled back whole and each tenant is retried alone (``_process_chunk``),
-    so one bad tenant costs the others one retry, never a firing.
+    so one bad tenant costs the others one retry, never a firing. It may end in its last tenant's
+    schema: the due index and outbox are public, visible from any, and ``tick`` ends in public.
     """
     try:
-        try:
-            with transaction.atomic():
-                # One statement for the group's due rows, locked before any schema is entered.
-                taken = burst.lock_due([t.schema_name for t in tenants], now, limit=chunk_size)
-                writes = burst.Writes()
-                for tenant in tenants:
-                    if taken.get(tenant.schema_name):
-                        connection.set_tenant(tenant)
-                        process_clocks(taken[tenant.schema_name], now=now, writes=writes)
-                _commit_writes(writes, now, mail)
-            done = sum(len(ids) for ids in taken.values())
-            return done, done >= chunk_size
-        except Exception:
-            logger.exception("sla tick failed for a group of tenants; retrying them one by one",
-                             extra={"tenants": [t.schema_name for t in tenants]})
-        done = 0
-        for tenant in tenants:
-            while True:
-                taken_now = _process_chunk(tenant, chunk_size, now, mail)
-                done += taken_now
-                if taken_now < chunk_size:
-                    break
-        return done, False
-    finally:
-        connection.set_schema_to_public()
+        with transaction.atomic():
+            # One statement for the group's due rows (the index is public: any search path will do).
+            taken = burst.lock_due([t.schema_name for t in tenants], now, limit=chunk_size)
+            writes = burst.Writes()
+            for tenant in tenants:
+                if taken.get(tenant.schema_name):
+                    connection.set_tenant(tenant)
+                    process_clocks(taken[tenant.schema_name], now=now, writes=writes)
+            _commit_writes(writes, now, mail)
+        done = sum(len(ids) for ids in taken.values())
+        return done, done >= chunk_size
+    except Exception:
+        logger.exception("sla tick failed for a group of tenants; retrying them one by one",
+                         extra={"tenants": [t.schema_name for t in tenants]})
+    done = 0
+    for tenant in tenants:
+        while True:
+            taken_now = _process_chunk(tenant, chunk_size, now, mail)
+            done += taken_now
+            if taken_now < chunk_size:
+                break
+    return done, False
 
 
 def _process_chunk(tenant, chunk_size: int, now: datetime, mail: actions.MailBatch) -> int:

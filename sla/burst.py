@@ -112,8 +112,10 @@ def fire_notify_only(clocks: list[Clock], tickets: dict, fired_by_clock: dict[in
     """Fire the due thresholds of clocks whose due rules only notify (their tickets locked); returns the firings.
 
     No ticket changes, so nothing re-targets a clock meanwhile: one pass decides every firing, then
-    one INSERT writes the firings, one the timeline entries (``actions.perform`` per firing, recorded
-    in bulk) and one UPDATE the clocks. The outbox rows and the due rows go to ``writes``.
+    one INSERT writes the firings (their ids go into the timeline). The timeline entries
+    (``actions.perform`` per firing, recorded in bulk) and the clock updates become one INSERT and
+    one UPDATE in ``writes.statements``, sent with the group's public writes: nothing in the
+    transaction reads these rows back (the per-ticket path only touches other tickets' clocks).
     """
     firings: list[Firing] = []
     steps: list[tuple] = []  # in timeline order: (clock, firing, rule), or (clock, None, percent) for a bare breach
@@ -157,7 +159,6 @@ def fire_notify_only(clocks: list[Clock], tickets: dict, fired_by_clock: dict[in
                 notify.append(firing.pk)
     for clock in clocks:
         services.rearm(clock, now=now, fired_rule_ids=fired_by_clock[clock.pk])
-    # Nothing reads these back in this transaction: they go with the group's public writes.
     if entries:
         writes.statements.append(insert_sql(TimelineEntry, entries))
     if clocks:

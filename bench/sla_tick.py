@@ -10,12 +10,12 @@ settings (DEBUG off, notifications enqueued to Redis, INFO logs to a file):
 2. due ticks: 1,000 clocks put past their 75% threshold (one escalation each), processed by
    one ``tick()`` in one worker process, and by two worker processes ticking at once; each
    run checks exactly 1,000 firings and timeline entries, every clock re-armed, and every
-   firing carried by exactly one notification message (read back from Redis);
+   firing carried by exactly one notification message (read back from Redis), and counts the messages;
 3. flatness: 1 and 2 again with only 100 tenants' due rows (100k clocks) in the index;
 4. per due case, one more warm tick under cProfile and one counting its SQL statements;
 5. the PostgreSQL server log checked for "out of shared memory" during the run.
 
-The engine is measured as it is, with its own defaults (``BATCH_SIZE``, ``CHUNK_SIZE``).
+The engine is measured as it is, with its own defaults (``BATCH_SIZE``, ``CHUNK_SIZE``, ``GROUP_TENANTS``).
 Prints a markdown table and writes it with the details to bench/results/sla-latest.md.
 See bench/README.md, section "SLA scanner".
 """
@@ -362,9 +362,11 @@ def verify(chosen: dict[str, list[int]]) -> dict:
 
 
 def queued_notifications() -> tuple[int, list[tuple[str, int]]]:
-    """The ``send_escalation_notifications`` messages waiting in Redis: how many, and the (tenant, firing id)
-    pairs they carry. No Celery worker runs, so ``Firing.notified_at`` stays empty; the messages are what the
-    tick produced (one per tenant chunk with a notify firing)."""
+    """The escalation mail messages waiting in Redis: how many, and the (tenant, firing id) pairs they carry.
+
+    No Celery worker runs, so ``Firing.notified_at`` stays empty; the messages are what the tick
+    produced: ``sla.tasks.send_escalation_mail`` (one per tick, firing ids by tenant), or the older
+    ``send_escalation_notifications`` (one per tenant chunk, its tenant in a keyword)."""
     import base64
 
     import redis
@@ -373,14 +375,18 @@ def queued_notifications() -> tuple[int, list[tuple[str, int]]]:
     messages, carried = 0, []
     for raw in redis.Redis.from_url(settings.CELERY_BROKER_URL).lrange("celery", 0, -1):
         message = json.loads(raw)
-        if message["headers"].get("task") != "sla.tasks.send_escalation_notifications":
+        task = message["headers"].get("task")
+        if task not in ("sla.tasks.send_escalation_mail", "sla.tasks.send_escalation_notifications"):
             continue
         body = message["body"]
         if message["properties"].get("body_encoding") == "base64":
             body = base64.b64decode(body)
         args, kwargs, _ = json.loads(body)
         messages += 1
-        carried += [(kwargs["tenant"], pk) for pk in args[0]]
+        if task == "sla.tasks.send_escalation_mail":
+            carried += [(schema, pk) for schema, ids in args[0].items() for pk in ids]
+        else:
+            carried += [(kwargs["tenant"], pk) for pk in args[0]]
     return messages, carried
 
 
@@ -439,13 +445,13 @@ def engine_fingerprint() -> dict:
     import hashlib
 
     return {name: hashlib.sha1((ROOT / "sla" / name).read_bytes()).hexdigest()[:10]
-            for name in ("scanner.py", "services.py", "actions.py", "business_time.py", "queries.py")}
+            for name in ("scanner.py", "burst.py", "services.py", "actions.py", "business_time.py", "queries.py")}
 
 
 def engine_settings() -> dict:
     from sla import scanner
 
-    return {"BATCH_SIZE": scanner.BATCH_SIZE, "CHUNK_SIZE": scanner.CHUNK_SIZE}
+    return {name: getattr(scanner, name) for name in ("BATCH_SIZE", "CHUNK_SIZE", "GROUP_TENANTS") if hasattr(scanner, name)}
 
 
 def measure_mode(args, label: str, cases: list[str]) -> dict:

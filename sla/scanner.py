@@ -6,12 +6,20 @@ the public ``DueClock`` index with its next due moment; the tick takes what is d
 with ``SELECT ... FOR UPDATE SKIP LOCKED``, so its cost follows the due work, and any
 number of workers can tick at once without taking the same clock twice.
 
-Exactly once: each tenant's share (at most CHUNK_SIZE clocks) runs in one transaction
-holding its due rows, tickets and clocks; a ``Firing`` row (unique per clock and rule) is
-written with the action's own writes. A crash rolls that chunk back and the next tick does
-it again; a commit makes it final. Mail is sent after commit by a task guarded by the
-firing, with an outbox row the tick re-sends from if the task is lost. A transaction never
-spans tenants: each one locks ~90 tables and indexes, and PostgreSQL's lock table is shared.
+Exactly once: the due work of a group of tenants (at most GROUP_TENANTS tenants and CHUNK_SIZE
+clocks) runs in one transaction holding its due rows, tickets and clocks; a ``Firing`` row
+(unique per clock and rule) is written with the action's own writes. A crash rolls the whole
+group back and the next tick does it again; a commit makes it final. A group that fails is
+retried tenant by tenant, then clock by clock, so one bad row holds up no one else. Mail is
+sent after commit by a task guarded by the firing: one message per tick for all tenants, with
+an outbox row per firing that the tick re-sends from if the message is lost. A group is small
+because each tenant's share locks ~75-95 tables and indexes until commit, and PostgreSQL's
+lock table is shared by the whole server.
+
+Clocks whose due rules only notify (the common case) are fired set-based (``sla.burst``): per
+tenant one INSERT of the firings, one of the timeline entries, one UPDATE of the clocks; the
+group's due rows and outbox rows are written once for all its tenants. Rules that change the
+ticket go through the ticket services one ticket at a time (``_fire_per_ticket``).
 
 Lock order, to never deadlock with ticket writes (ticket -> clock -> due row): the tick
 already holds due rows, so it takes clocks and tickets with SKIP LOCKED (a ticket being
@@ -27,12 +35,15 @@ import logging
 import random
 from collections import defaultdict
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.apps import apps
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
+from django.db.models import OuterRef
 from django.utils import timezone
 
-from sla import actions, services
+from sla import actions, burst, services
 from sla.due.models import DueClock
 from sla.models import Clock, Firing
 from tickets.models import TimelineEntry
@@ -40,10 +51,15 @@ from tickets.services import record
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 500
-# Clocks of one tenant per transaction, at most this many: a transaction locks each table and
-# index it touches until commit (~90 per tenant), and PostgreSQL's lock table is shared by the
-# whole server, so a transaction must never span many tenants.
+# Due clocks per transaction, at most this many (of one tenant, or of a group of tenants).
 CHUNK_SIZE = 250
+# Tenants per transaction, at most this many. A transaction locks each table and index it touches
+# until commit, and PostgreSQL's lock table is shared by the whole server (max_locks_per_transaction
+# x max_connections: 6,400 by default). One tenant's share takes ~75-95 relation locks (measured by
+# bench/sla_locks.py: 659 for 8 tenants, 1,225 for 16), so 8 keep a tick's transaction near 10% of
+# the table, two workers ticking at once near 20%. Grouping is what makes a burst over many
+# tenants cheap: one commit and one write of the public rows per group instead of per tenant.
+GROUP_TENANTS = 8
 # A clock whose processing fails is retried after this, so one bad row cannot block the rest.
 RETRY_DELAY = timedelta(minutes=5)
 # A clock whose ticket is being saved right now is looked at again after this.
@@ -51,19 +67,21 @@ BUSY_DELAY = timedelta(seconds=5)
 
 
 def tick(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, chunk_size: int = CHUNK_SIZE,
-         max_rounds: int = 100) -> int:
+         group_tenants: int = GROUP_TENANTS, max_rounds: int = 100) -> int:
     """Process every due clock; returns how many were processed.
 
-    Finding due work takes no locks; each tenant's share is then locked (SKIP LOCKED) and
-    processed in its own transaction. Rows another worker holds are tried once per tick.
+    Finding due work takes no locks; groups of tenants are then locked (SKIP LOCKED) and processed,
+    each group in its own transaction. Rows another worker holds are tried once per tick. The
+    notify firings of the whole tick go out as one message when it ends.
     """
     from tenants.models import Tenant
 
     now = now or timezone.now()
     seen: set[tuple[str, int]] = set()
     processed = 0
+    mail = actions.MailBatch()
     try:
-        resend_lost_mail(now)
+        resend_lost_mail(now, mail)
         for _ in range(max_rounds):
             connection.set_schema_to_public()
             candidates = (DueClock.objects.filter(due_at__lte=now).order_by("due_at")
@@ -76,26 +94,29 @@ def tick(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, chunk_siz
             for schema, clock_id in rows:
                 by_schema[schema].append(clock_id)
             tenants = {t.schema_name: t for t in Tenant.objects.filter(schema_name__in=list(by_schema))}
-            # Each worker starts at its own place, so two ticking at once rarely visit the same tenant.
-            order = list(by_schema.items())
-            shift = random.randrange(len(order))
-            for schema, clock_ids in order[shift:] + order[:shift]:
-                tenant = tenants.get(schema)
-                if tenant is None:  # the tenant was deleted: its index rows are orphans
-                    DueClock.objects.filter(schema_name=schema, clock_id__in=clock_ids).delete()
-                    continue
-                while True:  # all of the tenant's due clocks, not only the ones read above
-                    done = _process_chunk(tenant, chunk_size, now)
+            orphans = [(schema, ids) for schema, ids in by_schema.items() if schema not in tenants]
+            for schema, clock_ids in orphans:  # the tenant was deleted: its index rows are orphans
+                DueClock.objects.filter(schema_name=schema, clock_id__in=clock_ids).delete()
+            # Each worker starts at its own place, so two ticking at once rarely visit the same tenants.
+            order = [tenants[schema] for schema in by_schema if schema in tenants]
+            shift = random.randrange(len(order)) if order else 0
+            order = order[shift:] + order[:shift]
+            for start in range(0, len(order), group_tenants):
+                group = order[start:start + group_tenants]
+                while True:  # all of the group's due clocks, not only the ones read above
+                    done, full = _process_group(group, chunk_size, now, mail)
                     processed += done
-                    if done < chunk_size:
+                    if not full:
                         break
     finally:
         connection.set_schema_to_public()
+        # After the commits above; in a test's transaction, after its captured callbacks.
+        transaction.on_commit(mail.send, robust=True)
     return processed
 
 
-def resend_lost_mail(now: datetime, *, limit: int = 1000) -> int:
-    """Escalation mails committed but still unsent after ``actions.RESEND_AFTER``: enqueue them again.
+def resend_lost_mail(now: datetime, mail: actions.MailBatch, *, limit: int = 1000) -> int:
+    """Escalation mails committed but still unsent after ``actions.RESEND_AFTER``: into this tick's message.
 
     The mail task stamps each firing, so a task that was only late mails no one twice.
     """
@@ -116,11 +137,9 @@ def resend_lost_mail(now: datetime, *, limit: int = 1000) -> int:
         if gone:  # deleted tenants: nothing left to mail
             PendingMail.objects.filter(schema_name__in=gone).delete()
     for schema, firing_ids in by_schema.items():
-        if schema in gone:
-            continue
-        logger.warning("sla escalation mail re-sent", extra={"tenant": schema, "firings": len(firing_ids)})
-        actions.send(firing_ids, schema)
-    connection.set_schema_to_public()
+        if schema not in gone:
+            logger.warning("sla escalation mail re-sent", extra={"tenant": schema, "firings": len(firing_ids)})
+    mail.add({schema: ids for schema, ids in by_schema.items() if schema not in gone})
     return len(rows)
 
 
@@ -132,7 +151,46 @@ def _lock_due(schema: str, now: datetime, *, limit: int, clock_ids: list[int] | 
     return list(rows.order_by().values_list("clock_id", flat=True)[:limit])
 
 
-def _process_chunk(tenant, chunk_size: int, now: datetime) -> int:
+def _commit_writes(writes: burst.Writes, now: datetime, mail: actions.MailBatch) -> None:
+    """The transaction's public rows, and its notify firings into the tick's message once it commits."""
+    writes.flush(now)
+    if writes.mail:
+        transaction.on_commit(partial(mail.add, {schema: list(ids) for schema, ids in writes.mail.items()}))
+
+
+def _process_group(tenants: list, chunk_size: int, now: datetime, mail: actions.MailBatch) -> tuple[int, bool]:
+    """Up to ``chunk_size`` due clocks of these tenants in one transaction; (processed, whether the chunk was full).
+
+    On failure the group is rolled back whole and each tenant is retried alone (``_process_chunk``),
+    so one bad tenant costs the others one retry, never a firing. It may end in its last tenant's
+    schema: the due index and outbox are public, visible from any, and ``tick`` ends in public.
+    """
+    try:
+        with transaction.atomic():
+            # One statement for the group's due rows (the index is public: any search path will do).
+            taken = burst.lock_due([t.schema_name for t in tenants], now, limit=chunk_size)
+            writes = burst.Writes()
+            for tenant in tenants:
+                if taken.get(tenant.schema_name):
+                    connection.set_tenant(tenant)
+                    process_clocks(taken[tenant.schema_name], now=now, writes=writes)
+            _commit_writes(writes, now, mail)
+        done = sum(len(ids) for ids in taken.values())
+        return done, done >= chunk_size
+    except Exception:
+        logger.exception("sla tick failed for a group of tenants; retrying them one by one",
+                         extra={"tenants": [t.schema_name for t in tenants]})
+    done = 0
+    for tenant in tenants:
+        while True:
+            taken_now = _process_chunk(tenant, chunk_size, now, mail)
+            done += taken_now
+            if taken_now < chunk_size:
+                break
+    return done, False
+
+
+def _process_chunk(tenant, chunk_size: int, now: datetime, mail: actions.MailBatch) -> int:
     """Up to ``chunk_size`` of one tenant's due clocks in one transaction; on failure, one transaction per clock."""
     clock_ids: list[int] = []
     try:
@@ -142,7 +200,9 @@ def _process_chunk(tenant, chunk_size: int, now: datetime) -> int:
                 clock_ids = _lock_due(tenant.schema_name, now, limit=chunk_size)
                 if clock_ids:
                     connection.set_tenant(tenant)
-                    process_clocks(clock_ids, now=now)
+                    writes = burst.Writes()
+                    process_clocks(clock_ids, now=now, writes=writes)
+                    _commit_writes(writes, now, mail)
                 return len(clock_ids)
         except Exception:
             logger.exception("sla tick failed for a batch; retrying its clocks one by one",
@@ -153,7 +213,9 @@ def _process_chunk(tenant, chunk_size: int, now: datetime) -> int:
             try:
                 with transaction.atomic():
                     if _lock_due(tenant.schema_name, now, limit=1, clock_ids=[clock_id]):
-                        process_clocks([clock_id], now=now)
+                        writes = burst.Writes()
+                        process_clocks([clock_id], now=now, writes=writes)
+                        _commit_writes(writes, now, mail)
                         done += 1
             except Exception:
                 logger.exception("sla clock failed; retrying later", extra={"tenant": tenant.schema_name, "clock": clock_id})
@@ -165,22 +227,27 @@ def _process_chunk(tenant, chunk_size: int, now: datetime) -> int:
         connection.set_schema_to_public()
 
 
-def process_clocks(clock_ids: list[int], *, now: datetime) -> int:
+def process_clocks(clock_ids: list[int], *, now: datetime, writes: burst.Writes) -> int:
     """Fire what is due on these clocks of the current tenant (their due rows locked); returns the firings.
 
     Clocks and tickets are taken with SKIP LOCKED: the tick holds due rows, and ticket writes
     lock ticket -> clock -> due row, so waiting here could deadlock. A busy clock is looked at
-    again shortly; the write in progress may re-arm it anyway.
+    again shortly; the write in progress may re-arm it anyway. Clocks whose due rules only notify
+    are fired set-based (``burst.fire_notify_only``); a ticket with a due rule that changes it goes
+    through the ticket services, all its clocks with it (``_fire_per_ticket``). The due index and
+    outbox rows are left in ``writes``, for the caller to write in this transaction.
     """
     schema = connection.schema_name
     # order_by(): the models' default orderings only cost SQL compilation and sorting here.
+    fired_rules = ArraySubquery(Firing.objects.filter(clock=OuterRef("pk")).order_by().values("rule_id"))
     clocks = list(Clock.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk__in=clock_ids)
-                  .select_related("calendar", "policy").order_by())
+                  .select_related("calendar", "policy").annotate(fired_rule_ids=fired_rules).order_by())
     absent = set(clock_ids) - {c.pk for c in clocks}
     busy: set[int] = set()
     if absent:
         busy = set(Clock.objects.filter(pk__in=absent).values_list("pk", flat=True))
-        DueClock.objects.filter(schema_name=schema, clock_id__in=absent - busy).delete()  # clock deleted
+        for clock_id in absent - busy:  # clock deleted
+            writes.set_due(schema, clock_id, None)
     tickets: dict[tuple[str, int], object] = {}
     by_type: dict[str, list[int]] = defaultdict(list)
     for clock in clocks:
@@ -189,17 +256,25 @@ def process_clocks(clock_ids: list[int], *, now: datetime) -> int:
         locked = (apps.get_model(label).objects.select_for_update(skip_locked=True, of=("self",)).filter(pk__in=ids)
                   .select_related("assignee", "assignment_group__manager").order_by())
         tickets.update({(label, t.pk): t for t in locked})
-    unavailable = _lock_for_ticket_writes([c for c in clocks if (c.ticket_type, c.ticket_id) in tickets], schema)
-    ready = [c for c in clocks if (c.ticket_type, c.ticket_id) in tickets and (c.ticket_type, c.ticket_id) not in unavailable]
-    busy |= {c.pk for c in clocks} - {c.pk for c in ready}
-    if busy:
-        DueClock.objects.filter(schema_name=schema, clock_id__in=busy).update(due_at=now + BUSY_DELAY)
+    fired_by_clock = {c.pk: {pk for pk in c.fired_rule_ids if pk is not None} for c in clocks}
+    with_ticket = [c for c in clocks if (c.ticket_type, c.ticket_id) in tickets]
+    changing = {(c.ticket_type, c.ticket_id) for c in with_ticket
+                if any(r.action not in actions.NOTIFY for r in burst.due_rules(c, fired_by_clock[c.pk], now))}
+    notify_only = [c for c in with_ticket if (c.ticket_type, c.ticket_id) not in changing]
+    unavailable = _lock_for_ticket_writes([c for c in with_ticket if (c.ticket_type, c.ticket_id) in changing], schema)
+    per_ticket = [c for c in with_ticket if (c.ticket_type, c.ticket_id) in changing - unavailable]
+    busy |= {c.pk for c in clocks} - {c.pk for c in notify_only} - {c.pk for c in per_ticket}
+    for clock_id in busy:
+        writes.set_due(schema, clock_id, now + BUSY_DELAY)
+    fired = burst.fire_notify_only(notify_only, tickets, fired_by_clock, now, writes)
+    return fired + _fire_per_ticket(per_ticket, tickets, fired_by_clock, now, writes)
+
+
+def _fire_per_ticket(ready: list[Clock], tickets: dict, fired_by_clock: dict[int, set[int]], now: datetime,
+                     writes: burst.Writes) -> int:
+    """Clocks with a due rule that changes the ticket: fired one at a time, through the ticket services."""
     if not ready:
         return 0
-    fired_by_clock: dict[int, set[int]] = defaultdict(set)
-    fired_rows = Firing.objects.filter(clock_id__in=[c.pk for c in ready]).order_by().values_list("clock_id", "rule_id")
-    for clock_id, rule_id in fired_rows:
-        fired_by_clock[clock_id].add(rule_id)
     notify: list[int] = []
     fired = 0
     # Tickets an escalation changed through the ticket services: their listeners may have re-targeted
@@ -219,9 +294,8 @@ def process_clocks(clock_ids: list[int], *, now: datetime) -> int:
     for clock in ready:  # an escalation on a later clock may have re-targeted one saved earlier
         if (clock.ticket_type, clock.ticket_id) in changed:
             clock.refresh_from_db(fields=["next_check_at"])
-    services.sync_due(ready)
-    if notify:
-        actions.notify_after_commit(notify, now=now)
+    writes.sync(ready)
+    writes.notify(notify)
     return fired
 
 

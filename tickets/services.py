@@ -7,6 +7,8 @@ wrap them with what is their own (incidents.services, ...), never bypass them.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone as dt_timezone
 from typing import Any, Iterable
@@ -70,11 +72,33 @@ def compute_priority(impact: int, urgency: int) -> int:
     return priority_matrix()[(int(impact), int(urgency))]
 
 
+# Entries recorded inside ``timeline_in_bulk``: written together when the block ends.
+_bulk_entries: ContextVar[list[TimelineEntry] | None] = ContextVar("bulk_timeline_entries", default=None)
+
+
+@contextmanager
+def timeline_in_bulk(*, into: list[TimelineEntry] | None = None):
+    """Entries recorded inside the block are written by one INSERT as it ends (none if it raises).
+
+    For writers that record many entries in one transaction (the SLA tick's notify firings); inside,
+    ``record`` returns the entry unsaved, so nothing in the block may rely on its id. Given ``into``,
+    the entries are only collected there, for the caller to write in the same transaction.
+    """
+    entries: list[TimelineEntry] = [] if into is None else into
+    token = _bulk_entries.set(entries)
+    try:
+        yield
+    finally:
+        _bulk_entries.reset(token)
+    if entries and into is None:
+        TimelineEntry.objects.bulk_create(entries)
+
+
 def record(ticket, *, kind: str, by=None, is_public: bool = False, body: str = "", data: dict | None = None, channel: str = "") -> TimelineEntry:
     data = data or {}
     if isinstance(by, SystemActor):
         by, data = None, {**data, "source": by.source}
-    return TimelineEntry.objects.create(
+    entry = TimelineEntry(
         ticket_type=ticket_type_label(ticket),
         ticket_id=ticket.pk,
         kind=kind,
@@ -85,6 +109,12 @@ def record(ticket, *, kind: str, by=None, is_public: bool = False, body: str = "
         body_html=markdown.render(body) if body else "",
         data=data,
     )
+    bulk = _bulk_entries.get()
+    if bulk is not None:
+        bulk.append(entry)
+    else:
+        entry.save(force_insert=True)
+    return entry
 
 
 def _display(ticket, field: models.Field, value: Any) -> Any:

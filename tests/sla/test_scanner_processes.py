@@ -67,7 +67,7 @@ def in_thread(fn):
     return result.get("value")
 
 
-def _seed():
+def _seed(schema="alpha", rules=RULES):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -77,10 +77,10 @@ def _seed():
     from sla import services
     from sla.models import Calendar, Clock, EscalationRule, Metric, Policy
 
-    with schema_context("alpha"):
-        agent = User.objects.create_user("sla-probe@alpha.test", None, full_name="SLA Probe", role=User.Role.AGENT)
+    with schema_context(schema):
+        agent = User.objects.create_user(f"sla-probe@{schema}.test", None, full_name="SLA Probe", role=User.Role.AGENT)
         policy = Policy.objects.create(name="Process probe", order=99_999, is_active=False)
-        for threshold, action in RULES:
+        for threshold, action in rules:
             rule = EscalationRule.objects.create(policy=policy, metric=Metric.RESOLUTION, threshold=threshold, action=action)
             if action == "add_watchers":
                 rule.users.add(agent)
@@ -97,7 +97,7 @@ def _seed():
             services.rearm(c, now=now - timedelta(hours=2), fired_rule_ids=set())
         Clock.objects.bulk_create(clocks)
         services.sync_due(clocks)
-        return {"agent": agent.pk, "policy": policy.pk, "incidents": ids}
+        return {"agent": agent.pk, "policy": policy.pk, "incidents": ids, "schema": schema}
 
 
 def _count(probe):
@@ -105,7 +105,7 @@ def _count(probe):
     from sla.models import Firing
     from tickets.models import TimelineEntry
 
-    with schema_context("alpha"):
+    with schema_context(probe["schema"]):
         firings = list(Firing.objects.filter(clock__policy_id=probe["policy"]).values_list("clock_id", "rule_id"))
         entries = TimelineEntry.objects.filter(ticket_type="incidents.incident", ticket_id__in=probe["incidents"],
                                                data__sla__event="escalation").count()
@@ -122,14 +122,14 @@ def _cleanup(probe):
     from sla.models import Clock, Policy
     from tickets.models import TimelineEntry
 
-    with schema_context("alpha"):
+    with schema_context(probe["schema"]):
         clock_ids = list(Clock.objects.filter(policy_id=probe["policy"]).values_list("pk", flat=True))
         Clock.objects.filter(pk__in=clock_ids).delete()
         Policy.objects.filter(pk=probe["policy"]).delete()
         TimelineEntry.objects.filter(ticket_type="incidents.incident", ticket_id__in=probe["incidents"]).delete()
         Incident.objects.filter(pk__in=probe["incidents"]).delete()
         User.objects.filter(pk=probe["agent"]).delete()
-    DueClock.objects.filter(schema_name="alpha", clock_id__in=clock_ids).delete()
+    DueClock.objects.filter(schema_name=probe["schema"], clock_id__in=clock_ids).delete()
 
 
 def run_tickers(count, **extra_env):
@@ -170,6 +170,34 @@ def test_a_worker_killed_mid_batch_leaves_nothing_half_done(probe):
     [(code, _, err)] = run_tickers(1)
     assert code == 0, err
     assert in_thread(lambda: _count(probe)) == expected_once(probe)
+
+
+NOTIFY_RULES = ((75, "notify_assignee"), (90, "notify_group"))
+
+
+@pytest.fixture
+def notify_probes(db):
+    """Alpha and beta, each with CLOCKS clocks due at both notify rules: the set-based path, one group."""
+    seeded = [in_thread(lambda schema=schema: _seed(schema, NOTIFY_RULES)) for schema in ("alpha", "beta")]
+    yield seeded
+    for each in seeded:
+        in_thread(lambda each=each: _cleanup(each))
+
+
+def test_a_worker_killed_in_the_middle_of_a_group_of_tenants_leaves_nothing_and_is_redone_once(notify_probes):
+    once = {"firings": CLOCKS * len(NOTIFY_RULES), "distinct": CLOCKS * len(NOTIFY_RULES),
+            "entries": CLOCKS * len(NOTIFY_RULES), "priorities": [5], "watched": 0}
+    # Killed at the first firing of the second tenant: the first tenant's work was done, in the same transaction.
+    [(code, _, _)] = run_tickers(1, CRASH_AFTER_FIRINGS=str(CLOCKS * len(NOTIFY_RULES) + 1), BATCH="500")
+    assert code == 17
+    for each in notify_probes:
+        assert in_thread(lambda each=each: _count(each)) == {**once, "firings": 0, "distinct": 0, "entries": 0}
+    [(code, _, err)] = run_tickers(1, BATCH="500")
+    assert code == 0, err
+    [(code, out, err)] = run_tickers(1, BATCH="500")  # nothing left to do, nothing fires again
+    assert code == 0 and "TAKEN 0" in out, err
+    for each in notify_probes:
+        assert in_thread(lambda each=each: _count(each)) == once
 
 
 def test_a_ticket_being_saved_is_skipped_not_waited_for(probe):

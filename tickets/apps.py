@@ -8,7 +8,7 @@ class TicketsConfig(AppConfig):
     def ready(self):
         # Core listeners (notifications) subscribe to ticket events.
         from tenants.queries import add_open_ticket_source
-        from tickets import notifications  # noqa: F401
+        from tickets import lookups, notifications  # noqa: F401
         from tickets.registry import ticket_models
 
         # The MSP console (tenants, a floor below) counts open tickets of every registered type.

@@ -189,7 +189,8 @@ class TicketFilterSet(django_filters.FilterSet):
     def filter_open(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(state__in=self.open_states) if value else queryset.exclude(state__in=self.open_states)
+        return (queryset.filter(state__in_constants=self.open_states) if value
+                else queryset.exclude(state__in_constants=self.open_states))
 
     def filter_mine(self, queryset, name, value):
         user = getattr(self.request, "user", None)

@@ -21,7 +21,7 @@ COLUMNS = ("type_index", "id", "number", "title", "state", "priority", "opened_a
 def _rows_of(ticket_type, index: int, user, group_ids):
     model = ticket_type.model
     mine = Q(assignee=user) | Q(assignee__isnull=True, assignment_group_id__in=group_ids)
-    rows = model.objects.filter(mine, state__in=sorted(model.workflow.open_states))
+    rows = model.objects.filter(mine, state__in_constants=sorted(model.workflow.open_states))
     deadline = next((d for d in (e.deadline(model) for e in extensions.for_type(ticket_type)) if d is not None),
                     Value(None, output_field=DateTimeField()))
     return rows.annotate(type_index=Value(index), deadline=deadline).values(*COLUMNS)
@@ -47,7 +47,7 @@ def counts(user, group_ids) -> list[dict]:
     result = []
     for ticket_type in types.all_types():
         model = ticket_type.model
-        values = model.objects.filter(state__in=sorted(model.workflow.open_states)).aggregate(
+        values = model.objects.filter(state__in_constants=sorted(model.workflow.open_states)).aggregate(
             mine=Count("id", filter=Q(assignee=user)),
             unassigned=Count("id", filter=Q(assignee__isnull=True, assignment_group_id__in=group_ids)))
         result.append({"ticket_type": ticket_type, **values, "total": values["mine"] + values["unassigned"]})

@@ -84,7 +84,7 @@ def open_counters(ticket_type, user) -> list[dict]:
     model = ticket_type.model
 
     def count():
-        return model.objects.filter(state__in=sorted(model.workflow.open_states)).aggregate(**{
+        return model.objects.filter(state__in_constants=sorted(model.workflow.open_states)).aggregate(**{
             counter.key: Count("id", filter=counter.condition(user) or None) for counter in ticket_type.counters})
 
     values = counter_cache.values(model, user, count)

@@ -11,22 +11,15 @@ one "now", and the extensions' columns from one ``cells()`` call per page. The m
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.urls import reverse
-from django.utils.http import RFC3986_SUBDELIMS
 from django.utils import timezone
 
 from core.display import LocalDates, compact_age
-
-_NUMBER = "NUMBER"
-_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what ``reverse`` leaves unquoted in a path argument
-
+from core.urls import url_maker
 
 def detail_url_maker(ticket_type):
-    """``number -> URL`` of the type's desk detail page, reversed once (a reverse per row was most of a row's cost)."""
-    prefix, suffix = reverse("desk:detail", kwargs={"type_slug": ticket_type.slug, "number": _NUMBER}).split(_NUMBER)
-    return lambda number: f"{prefix}{quote(number, safe=_SAFE)}{suffix}"
+    """``number -> URL`` of the type's desk detail page, reversed once."""
+    return url_maker(reverse, "desk:detail", kwarg="number", kwargs={"type_slug": ticket_type.slug})
 
 
 def _person(user) -> str:

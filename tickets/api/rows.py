@@ -29,9 +29,9 @@ from rest_framework.relations import HyperlinkedIdentityField
 from rest_framework.reverse import reverse
 from rest_framework.settings import ISO_8601, api_settings
 
+from core.urls import url_maker
+
 Builder = Callable[[dict], object]
-# A number can't contain it (numbers are letters and digits), so it marks where the number goes.
-_PLACEHOLDER = "0NUMBER0"
 
 
 class CompiledRows:
@@ -187,10 +187,9 @@ def _url(field):
     view_name, url_kwarg = field.view_name, field.lookup_url_kwarg
 
     def factory(context):
-        request = context.get("request")
-        url = reverse(view_name, kwargs={url_kwarg: _PLACEHOLDER}, request=request, format=context.get("format"))
-        prefix, suffix = url.split(_PLACEHOLDER)
-        return lambda row: prefix + row[lookup] + suffix
+        url_of = url_maker(reverse, view_name, kwarg=url_kwarg, request=context.get("request"),
+                           format=context.get("format"))
+        return lambda row: url_of(row[lookup])
 
     return (lookup,), factory
 

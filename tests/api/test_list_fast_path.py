@@ -137,3 +137,15 @@ def test_a_list_page_has_an_etag_of_its_bytes_and_304_while_unchanged(tenant, ag
 def test_an_error_page_of_the_list_has_no_etag(tenant, agent):
     response = api_client(tenant, agent).get(LIST, {"assignee": "abc"})
     assert response.status_code == 400 and "ETag" not in response
+
+
+def test_a_list_etag_never_stands_for_another_tenants_page(tenant, other_tenant, agent, requester):
+    make_incident(by=agent, requester=requester, title="Alpha's page")
+    etag = api_client(tenant, agent).get(LIST)["ETag"]
+    with schema_context(other_tenant.schema_name):
+        beta_agent = AgentFactory()
+        make_incident(by=beta_agent, title="Beta's page")
+    back_to(tenant)
+    beta = api_client(other_tenant, beta_agent).get(LIST, HTTP_IF_NONE_MATCH=etag)
+    assert beta.status_code == 200 and beta["ETag"] != etag
+    assert [row["title"] for row in beta.json()["results"]] == ["Beta's page"]

@@ -79,3 +79,21 @@ def test_one_tenants_counters_are_never_served_to_another(tenant, other_tenant, 
         # The same user id in beta's schema is another person; beta's counters are counted in beta.
         beta, queries = _counted(INCIDENT_TYPE, agent)
         assert queries == 1 and beta["open"] == 0 and beta["mine"] == 0
+
+
+def test_with_redis_down_the_counters_are_counted_from_the_database(tenant, agent, requester, settings,
+                                                                    django_capture_on_commit_callbacks):
+    from core import shared_cache
+
+    with django_capture_on_commit_callbacks(execute=True):
+        make_incident(by=requester, requester=requester)
+    settings.CACHES = {**settings.CACHES, "shared": {**settings.CACHES["shared"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    try:
+        for _ in range(2):
+            values, queries = _counted(INCIDENT_TYPE, agent)
+            assert queries == 1 and values["open"] == 1
+        with django_capture_on_commit_callbacks(execute=True):  # a write while Redis is down is not an error
+            make_incident(by=requester, requester=requester)
+        assert _counted(INCIDENT_TYPE, agent) == ({**values, "open": 2, "unassigned": values["unassigned"] + 1}, 1)
+    finally:
+        shared_cache.reset()

@@ -27,6 +27,14 @@ BREACHING_SOON = timedelta(hours=2)
 NO_CLOCKS = mark_safe('<span class="sla-none">—</span>')
 
 
+def _attach_clocks(tickets, read) -> None:
+    """``ticket.sla_clocks`` for each ticket, from one ``read(tickets)`` (ticket id -> clocks)."""
+    tickets = list(tickets)
+    clocks = read(tickets)
+    for ticket in tickets:
+        ticket.sla_clocks = clocks.get(ticket.pk, [])
+
+
 class SlaDeadlineOrder:
     """Filtered tickets in SLA order, for the queue's paginator (it needs ``count()`` and slicing).
 
@@ -91,16 +99,10 @@ class SlaExtension(TicketExtension):
         return {"sla": ("SLA deadline", SlaDeadlineOrder)}
 
     def annotate(self, tickets) -> None:
-        tickets = list(tickets)
-        clocks = sla_queries.clocks_for(tickets)
-        for ticket in tickets:
-            ticket.sla_clocks = clocks.get(ticket.pk, [])
+        _attach_clocks(tickets, sla_queries.clocks_for)
 
     def annotate_rows(self, tickets) -> None:
-        tickets = list(tickets)
-        clocks = sla_queries.badge_clocks_for(tickets)
-        for ticket in tickets:
-            ticket.sla_clocks = clocks.get(ticket.pk, [])
+        _attach_clocks(tickets, sla_queries.badge_clocks_for)  # only what a badge reads
 
     def cell(self, ticket) -> str:
         return self.cells([ticket])[0]

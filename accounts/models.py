@@ -45,6 +45,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     time_zone = models.CharField(max_length=64, blank=True, help_text="Empty: the tenant's default zone.")
     phone = models.CharField(max_length=50, blank=True)
     department = models.CharField(max_length=100, blank=True)
+    # Who approves what this person orders when an approval stage asks for "the requester's manager".
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     is_vip = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)

@@ -59,6 +59,7 @@ SHARED_APPS = [
     "django_filters",
     "django_htmx",
     "sla.due",
+    "approvals.due",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -74,6 +75,8 @@ TENANT_APPS = [
     "assets",
     "knowledge",
     "sla",
+    "approvals",
+    "fulfilment",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS] + [
     "demo",  # the top floor: `seed_demo` and the demo data; no models

@@ -195,6 +195,8 @@ class TimelineEntry(models.Model):
         ATTACHMENT = "attachment", "Attachment"
         SYSTEM = "system", "System"
         LINK = "link", "Link"
+        # Written by the approval engine (approvals/): a decision, a stage starting or ending.
+        APPROVAL = "approval", "Approval"
 
     ticket_type = models.CharField(max_length=60)
     ticket_id = models.BigIntegerField()

@@ -21,7 +21,7 @@ from django.utils.text import capfirst
 
 from core.exceptions import NotPermitted, StaleVersion, ValidationFailed
 from tenants import config_cache
-from tickets import events, markdown, numbering
+from tickets import events, guards, markdown, numbering
 from tickets.write_guard import direct_writes
 from tickets.models import DEFAULT_PRIORITY_MATRIX, PriorityMatrixEntry, TimelineEntry, ticket_type_label
 from tickets.workflow import AGENT, REQUESTER
@@ -276,6 +276,7 @@ def _transition_locked(locked, action: str, *, by, fields: dict | None = None, c
     fields = dict(fields or {})
     role = role_for(by, locked)
     step = model.workflow.step(locked.state, action, role=role)
+    guards.enforce(step, locked)
     errors: dict[str, list[str]] = {}
     unexpected = set(fields) - set(step.fields)
     for name in sorted(unexpected):

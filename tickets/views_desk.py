@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import agent_required
 from accounts.models import AssignmentGroup, User
-from tickets import extensions, queries, queue_rows, types
+from tickets import extensions, guards, queries, queue_rows, types
 from tickets import my_work as work
 from tickets import services as ticket_services
 from core.exceptions import StaleVersion, TicketError
@@ -260,13 +260,16 @@ def _action_forms(ticket_type, ticket, bound: ActionForm | None = None):
     forms = []
     for transition in ticket.workflow.available(ticket.state, role=AGENT):
         if bound is not None and bound.transition.name == transition.name:
-            forms.append(bound)
+            form = bound
         else:
-            forms.append(ActionForm(transition=transition, model=ticket_type.model,
+            form = ActionForm(transition=transition, model=ticket_type.model,
                                     extra_fields=ticket_type.action_fields.get(transition.name, {}),
                                     # What the ticket already records (a problem's root cause) is kept, not blanked.
                                     initial={"version": ticket.version,
-                                             **{name: getattr(ticket, name) for name in transition.fields}}))
+                                             **{name: getattr(ticket, name) for name in transition.fields}})
+        # A guard that refuses now (still awaiting approval) shows the step disabled, with its reason.
+        form.blocked = guards.refusal(transition, ticket)
+        forms.append(form)
     return forms
 
 

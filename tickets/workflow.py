@@ -35,6 +35,8 @@ class Transition:
     roles: frozenset[str] = frozenset({AGENT})
     # Field values cleared when this transition is taken (e.g. hold reason on resume).
     clears: tuple[str, ...] = ()
+    # Checks by name that floors above the core register (tickets.guards): "approved", "all_tasks_done".
+    guards: tuple[str, ...] = ()
     style: str = "secondary"
 
     @property
@@ -49,6 +51,7 @@ def T(name, sources, target, label=None, **kwargs) -> Transition:
         target=target,
         label=label or name.replace("_", " ").capitalize(),
         roles=frozenset(kwargs.pop("roles", {AGENT})),
+        guards=tuple(kwargs.pop("guards", ())),
         **kwargs,
     )
 

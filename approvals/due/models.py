@@ -1,0 +1,1 @@
+# The public due index arrives with the approval engine (issue 10).

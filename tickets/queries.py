@@ -1,6 +1,6 @@
 """Read paths shared by every ticket type's pages and API: the timeline and attachments."""
 
-from django.db.models import Count, Prefetch, QuerySet, Value
+from django.db.models import Count, Prefetch, Q, QuerySet, Value
 
 from tickets import counter_cache
 from tickets.models import Attachment, TimelineEntry, ticket_type_label
@@ -127,16 +127,19 @@ class TypedRow:
         self.awaiting_confirmation = self.state in workflow.resolved
 
 
-def portal_tickets(user, ticket_types, *, show: str = "open", order=("-opened_at", "-id")):
+def portal_tickets(user, ticket_types, *, show: str = "open", order=("-opened_at", "-id"), q: str = ""):
     """The portal's "my tickets" across every type a requester follows, as one query.
 
     ``show`` is "open" (not yet final: open or awaiting the requester's confirmation), "awaiting"
-    (resolved, waiting for the requester to confirm), "closed" (final) or "all".
+    (resolved, waiting for the requester to confirm), "closed" (final) or "all"; ``q`` keeps those
+    whose number or title contains it.
     """
     parts = []
     for index, ticket_type in enumerate(ticket_types):
         workflow = ticket_type.model.workflow
         rows = ticket_type.model.objects.raised_or_watched_by(user)
+        if q:
+            rows = rows.filter(Q(number__icontains=q) | Q(title__icontains=q))
         if show == "open":
             rows = rows.exclude(state__in=sorted(workflow.final))
         elif show == "awaiting":

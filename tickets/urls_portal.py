@@ -6,6 +6,7 @@ from tickets import views_portal
 
 urlpatterns = [
     path("", views_portal.home, name="home"),
+    path("search/", views_portal.search, name="search"),
     path("tickets/", views_portal.ticket_list, name="list"),
     # "Report an issue": the first raisable type (incidents); other types at /portal/<slug>/new/.
     path("tickets/new/", views_portal.create, name="create"),

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import portal_user_required
-from tickets import queries, types
+from tickets import portal, queries, types
 from tickets import services as ticket_services
 from core.exceptions import TicketError
 from core.forms import add_service_errors
@@ -31,7 +31,29 @@ def home(request):
         "raisable": types.raisable_types(),
         "nav": "home",
     }
+    context["sections"] = portal.sections_for(request)
+    context["searchable"] = bool(portal.search_sources())
     return render(request, "tickets/portal/home.html", context)
+
+
+@portal_user_required
+def search(request):
+    """The portal's one search box: every contributed source (catalogue, knowledge, the viewer's tickets)."""
+    q = " ".join(request.GET.get("q", "").split())[:200]
+    return render(request, "tickets/portal/search.html",
+                  {"q": q, "groups": portal.search(request, q), "nav": "search"})
+
+
+def _own_tickets(request, q: str, limit: int) -> list[portal.SearchResult]:
+    followed = types.portal_types()
+    if not followed:
+        return []
+    rows = queries.portal_tickets(request.user, followed, show="all", order=("-updated_at", "-id"), q=q)[:limit]
+    return [portal.SearchResult(title=f"{row.number} {row.title}", url=reverse("portal:detail", args=[row.number]),
+                                meta=row.state_label) for row in rows]
+
+
+portal.register_search(portal.SearchSource("tickets", "Your tickets", _own_tickets, order=900))
 
 
 @portal_user_required

@@ -4,7 +4,7 @@ from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.text import capfirst
 
-from tickets import types
+from tickets import portal, types
 
 register = template.Library()
 
@@ -33,3 +33,9 @@ def desk_types() -> list:
 @register.simple_tag
 def raisable_types() -> list:
     return types.raisable_types()
+
+
+@register.simple_tag
+def portal_links(user) -> list:
+    """The navigation links the floors above contribute to the portal (tickets.portal), with counts."""
+    return portal.links_for(user)

@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from sla import business_time
+from sla import business_time, targets
 from sla.due.models import DueClock
 from sla.models import Clock, EscalationRule, Firing, Metric, Policy, Target
 from sla.queries import schedule_for
@@ -67,6 +67,21 @@ def pause_states(policy: Policy, ticket) -> frozenset[str]:
 
 def _target(policy: Policy, metric: str, priority: int) -> Target | None:
     return next((t for t in policy.targets.all() if t.metric == metric and t.priority == priority), None)
+
+
+def _ticket_target(policy: Policy, metric: str, ticket) -> tuple[Target | None, int]:
+    """The policy's target for the ticket (its calendar) and the duration that applies to this ticket.
+
+    A ticket with a target of its own (``sla.targets``) keeps it whatever its priority; its calendar
+    is that of the policy's target at the priority, else of the policy's first target of the metric.
+    """
+    target = _target(policy, metric, ticket.priority)
+    own = targets.own_seconds(ticket, metric)
+    if own is None:
+        return target, target.duration_seconds if target else 0
+    if target is None:
+        target = next((t for t in policy.targets.all() if t.metric == metric), None)
+    return target, own
 
 
 # -- arithmetic on one clock ----------------------------------------------------------------
@@ -198,12 +213,12 @@ def attach(ticket, *, now: datetime | None = None) -> list[Clock]:
     for metric in (Metric.RESPONSE, Metric.RESOLUTION):
         if metric == Metric.RESPONSE and ticket.first_response_at:
             continue
-        target = _target(policy, metric, ticket.priority)
+        target, seconds = _ticket_target(policy, metric, ticket)
         if target is None:
             continue
         clock = Clock(ticket_type=ticket_type_label(ticket), ticket_id=ticket.pk, metric=metric, policy=policy,
                       calendar=target.calendar, priority=ticket.priority, assignment_group_id=ticket.assignment_group_id,
-                      target_seconds=target.duration_seconds, started_at=ticket.opened_at)
+                      target_seconds=seconds, started_at=ticket.opened_at)
         rearm(clock, now=now, fired_rule_ids=set())
         clocks.append(clock)
     if clocks:
@@ -338,17 +353,17 @@ def recompute(ticket, *, now: datetime | None = None) -> list[Clock]:
     changed = []
     for clock in clocks:
         first_breached = clock.first_breached_at
-        target = _target(policy, clock.metric, ticket.priority)
+        target, seconds = _ticket_target(policy, clock.metric, ticket)
         if target is None and policy != clock.policy:
-            target = _target(clock.policy, clock.metric, ticket.priority)
+            target, seconds = _ticket_target(clock.policy, clock.metric, ticket)
         if target is None:
             continue
         if clock.deadline < (clock.open_pause_since or now):  # passed before the tick noticed: still a breach
             mark_breached(clock)
         before = (clock.policy_id, clock.target_seconds, clock.calendar_id, clock.deadline, clock.breached_at)
-        if policy.pk != clock.policy_id and _target(policy, clock.metric, ticket.priority):
+        if policy.pk != clock.policy_id and _ticket_target(policy, clock.metric, ticket)[0]:
             clock.policy = policy
-        clock.calendar, clock.target_seconds, clock.priority = target.calendar, target.duration_seconds, ticket.priority
+        clock.calendar, clock.target_seconds, clock.priority = target.calendar, seconds, ticket.priority
         rearm(clock, now=now)
         if (clock.policy_id, clock.target_seconds, clock.calendar_id, clock.deadline, clock.breached_at) != before \
                 or clock.first_breached_at != first_breached:

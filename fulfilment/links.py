@@ -1,0 +1,11 @@
+"""How a task hangs under its parent: one link kind on the shared ticket links.
+
+"TASK0001001 task of RITM0001001", read from the parent as "has task". The parent may be any type;
+only tasks stand on the source side. Tasks get their parent only from ``fulfilment.services``
+(which also records it on the task's row), so a hand-made or removed ``task_of`` link is refused
+(``fulfilment.sequencing``): the link and the row never disagree.
+"""
+
+from tickets.links import kinds
+
+TASK_OF = kinds.register(kinds.LinkKind("task_of", "task of", "has task", source_types={"fulfilment.task"}))

@@ -27,7 +27,7 @@ from fulfilment.workflow import CANCELLED, FINISHED, OPEN, PENDING
 from tickets import services as ticket_services
 from tickets.links import services as link_services
 from tickets.models import Impact, Urgency, ticket_type_label
-from tickets.registry import ticket_for_number
+from tickets.registry import model_for_number
 from tickets.services import SystemActor
 
 # The desk acting on its own: opening a step whose turn has come, linking tasks a non-agent's action made.
@@ -123,9 +123,14 @@ def _check_spec(spec: TaskSpec, errors: dict, prefix: str) -> TaskSpec:
                     assignee=assignee, step=step, due_at=due_at)
 
 
+def _locked_rows(model):
+    # Only the parent's row is locked; its requester comes in the same query (each task is the requester's).
+    return model._default_manager.select_for_update(of=("self",)).select_related("requester")
+
+
 def lock_parent(parent):
     """The parent row, locked: the first lock of every fulfilment write (see the module's lock order)."""
-    return type(parent)._default_manager.select_for_update().get(pk=parent.pk)
+    return _locked_rows(type(parent)).get(pk=parent.pk)
 
 
 def _first_unfinished_step(tasks) -> int | None:
@@ -152,12 +157,14 @@ def create_tasks(parent, specs, *, by, overrides: dict | None = None) -> list[Ta
     return _create(parent, checked, by=by, overrides=overrides or {})
 
 
-def _create(parent, specs: list[TaskSpec], *, by, overrides: dict) -> list[Task]:
+def _create(parent, specs: list[TaskSpec], *, by, overrides: dict, locked: bool = False) -> list[Task]:
+    """``locked``: ``parent`` was read with ``_locked_rows`` in the caller's transaction."""
     if not specs:
         return []
-    # A savepoint when the caller has a transaction: a refusal half-way leaves none of the tasks behind.
-    with transaction.atomic():
-        locked = lock_parent(parent)
+    # A savepoint when the caller has a transaction: a refusal half-way leaves none of the tasks behind
+    # (``create_task_by_number`` has its own block, around the parent's lock, for that).
+    with transaction.atomic(savepoint=not locked):
+        locked = parent if locked else lock_parent(parent)
         existing = list(queries.tasks_of(locked))
         first = min(_first_unfinished_step(existing) or specs[0].step, *(spec.step for spec in specs))
         linker = by if getattr(by, "is_agent", False) else FULFILMENT
@@ -177,7 +184,7 @@ def _create(parent, specs: list[TaskSpec], *, by, overrides: dict) -> list[Task]
             task = ticket_services.create_ticket(
                 Task, by=by, requester=locked.requester, title=spec.title, channel=locked.channel, fields=fields,
                 state=OPEN if spec.step == first else PENDING)
-            link_services.link_tickets(task, locked, TASK_OF.name, by=linker)
+            link_services.link_new_ticket(task, locked, TASK_OF.name, by=linker, other_locked=True)
             created.append(task)
     return created
 
@@ -188,6 +195,10 @@ def create_task(parent, *, by, **fields) -> Task:
     ``fields``: those of ``TaskSpec`` (title required), and ``impact``, ``urgency``, ``category`` to
     differ from the parent's. Field errors are named after the fields.
     """
+    return _add_one(parent, by=by, fields=fields, locked=False)
+
+
+def _add_one(parent, *, by, fields: dict, locked: bool) -> Task:
     if not getattr(by, "is_agent", False):
         raise NotPermitted("Only agents can add tasks.")
     unknown = sorted(set(fields) - set(SPEC_FIELDS) - set(OVERRIDE_FIELDS))
@@ -203,17 +214,30 @@ def create_task(parent, *, by, **fields) -> Task:
     spec = _check_spec(TaskSpec(**values), errors, "")
     if errors:
         raise ValidationFailed("The task was not created.", fields=errors)
-    return _create(parent, [spec], by=by, overrides=overrides)[0]
+    return _create(parent, [spec], by=by, overrides=overrides, locked=locked)[0]
 
 
 def create_task_by_number(*, by, parent=None, **fields) -> Task:
-    """``create_task`` for a parent named by its number (the desk's create page and the API)."""
+    """``create_task`` for a parent named by its number (the desk's create page and the API).
+
+    The parent is found and locked in one query (the first lock, see the module's lock order), in the
+    caller's transaction when there is one (the desk's create page has one): every refusal comes before
+    the first write, so no savepoint is needed.
+    """
+    if transaction.get_connection().in_atomic_block:
+        return _add_by_number(by=by, parent=parent, fields=fields)
+    with transaction.atomic():
+        return _add_by_number(by=by, parent=parent, fields=fields)
+
+
+def _add_by_number(*, by, parent, fields: dict) -> Task:
     number = (parent or "").strip().upper() if isinstance(parent, str) else ""
-    ticket = ticket_for_number(number) if number else None
+    model = model_for_number(number) if number else None
+    ticket = _locked_rows(model).filter(number=number).first() if model is not None else None
     if ticket is None:
         message = f"There is no ticket {number}." if number else "Give the number of the ticket the task is for."
         raise ValidationFailed("The task was not created.", fields={"parent": [message]})
-    return create_task(ticket, by=by, **fields)
+    return _add_one(ticket, by=by, fields=fields, locked=True)
 
 
 def transition_task(task, action: str, *, by, fields=None, expected_version=None, comment=""):

@@ -1,4 +1,4 @@
-"""Steps, the guards and the link rules: what keeps a parent's tasks in order. Wired in apps.ready().
+"""Steps and the guards: what keeps a parent's tasks in order. Wired in apps.ready().
 
 When a task finishes (done or cancelled), inside that transition's transaction: the parent is locked
 (already, when the transition came through ``services.transition_task``: the lock order), its tasks
@@ -9,10 +9,8 @@ the parent's lock on committed rows, two tasks finishing together decide one aft
 
 from __future__ import annotations
 
-from core.exceptions import ValidationFailed
 from fulfilment import queries, services
 from fulfilment.events import TASKS_DONE
-from fulfilment.links import TASK_OF
 from fulfilment.models import Task
 from fulfilment.workflow import CANCELLED, DONE, FINISHED, PENDING
 from tickets import events
@@ -56,32 +54,10 @@ def earlier_tasks_done(task) -> str | None:
     return f"Waiting for step {waiting[0][0]} to finish: {names}."
 
 
-def refuse_hand_made_parent_links(event) -> None:
-    """A task's parent is set when it is created and stays: ``task_of`` links made or removed by hand
-    (the links card, the API's links) are refused, so the link and the task's row never disagree.
-
-    The one ``task_of`` link a task may get is to the parent its row names, made by ``services._create``
-    (a second link to the same pair is refused by the links service itself as a duplicate).
-    """
-    if event.data.get("kind") != TASK_OF.name or not isinstance(event.ticket, Task):
-        return
-    task = event.ticket
-    if event.name == events.LINKED:
-        if (event.data.get("other_type"), event.data.get("other_id")) == (task.parent_type, task.parent_pk):
-            return
-        raise ValidationFailed("The link was not made.", fields={"number": [
-            f"{task.number} is a task of {task.parent_number}; add tasks with the Add task form of their parent."]})
-    if event.data.get("other_number") is None:  # the parent no longer exists: the dangling link may go
-        return
-    raise ValidationFailed("The link was not removed.", fields={"number": [
-        f"{task.number} is a task of {task.parent_number}; cancel the task instead of removing the link."]})
-
-
 def register() -> None:
     from tickets import guards
 
     guards.register("all_tasks_done", all_tasks_done)
     guards.register("earlier_tasks_done", earlier_tasks_done)
     events.subscribe_in_transaction(events.TRANSITIONED)(on_task_transitioned)
-    events.subscribe_in_transaction(events.LINKED, events.UNLINKED)(refuse_hand_made_parent_links)
 

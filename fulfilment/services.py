@@ -138,7 +138,7 @@ def _first_unfinished_step(tasks) -> int | None:
     return min(steps) if steps else None
 
 
-def create_tasks(parent, specs, *, by, overrides: dict | None = None) -> list[Task]:
+def create_tasks(parent, specs, *, by) -> list[Task]:
     """Create ``specs`` as tasks of ``parent`` in the caller's transaction; refuses bad specs, writing nothing.
 
     Each task takes its requester, channel, category and impact x urgency (so its priority) from the
@@ -154,7 +154,7 @@ def create_tasks(parent, specs, *, by, overrides: dict | None = None) -> list[Ta
     checked = [_check_spec(spec, errors, f"tasks.{index}.") for index, spec in enumerate(specs)]
     if errors:
         raise ValidationFailed("The tasks were not created.", fields=errors)
-    return _create(parent, checked, by=by, overrides=overrides or {})
+    return _create(parent, checked, by=by, overrides={})
 
 
 def _create(parent, specs: list[TaskSpec], *, by, overrides: dict, locked: bool = False) -> list[Task]:

@@ -33,6 +33,7 @@ TASK_TYPE = TicketType(
     transition=services.transition_task,
     # Internal work: requesters follow the parent (their request), not its tasks.
     in_portal=False,
+    mail_requester=False,
     counters=(*STANDARD_COUNTERS,
               Counter("overdue", "Overdue", "overdue=true",
                       lambda user: Q(due_at__lt=timezone.now()), css="counter-p1")),

@@ -183,7 +183,7 @@ def create_ticket(model, *, by, requester, title: str, channel: str, fields: dic
         title=(title or "").strip(),
         requester=requester,
         channel=channel,
-        created_by=by,
+        created_by=None if isinstance(by, SystemActor) else by,  # the system is no person (its entry says so)
         state=state or model.workflow.initial,
         **fields,
     )

@@ -169,3 +169,12 @@ def test_pending_tasks_stay_out_of_the_open_counter_and_my_work(agent_client, pa
     assert (counters["open"], counters["mine"]) == (1, 1)
     my_work = agent_client.get("/desk/my-work/").content.decode()
     assert open_task.number in my_work and pending.number not in my_work
+
+
+def test_the_links_card_offers_no_removal_of_a_tasks_parent_link(agent_client, parent, agent):
+    task = make_task(by=agent, parent=parent)
+    link = TicketLink.objects.get(kind="task_of", source_id=task.pk)
+    for page in (f"/desk/tasks/{task.number}/", parent_url(parent)):
+        html = agent_client.get(page).content.decode()
+        assert 'data-testid="link"' in html
+        assert f"/{link.pk}/remove/" not in html

@@ -13,7 +13,10 @@ from incidents import services as incident_services
 from incidents.models import Incident
 from tests.factories import AgentFactory, GroupFactory, RequesterFactory, make_incident, make_task
 from tickets import events, guards
+from tickets import services as ticket_services
+from fulfilment.links import TASK_OF
 from tickets.links import services as link_services
+from tickets.links.kinds import side_choices
 from tickets.models import TicketLink, TimelineEntry
 from tickets.workflow import CLOSES, Transition
 
@@ -163,13 +166,27 @@ def test_a_pending_task_whose_earlier_tasks_are_gone_can_be_opened_by_hand(paren
     assert services.transition_task(pending, "open", by=agent).state == "open"
 
 
-def test_done_closes_without_resolving_so_nobody_is_mailed_resolved(parent, agent, mailoutbox,
-                                                                     django_capture_on_commit_callbacks):
-    [task] = services.create_tasks(parent, [TaskSpec("Order laptop")], by=agent)
+def test_the_requester_is_mailed_about_the_parent_never_about_its_tasks(parent, agent, requester, mailoutbox,
+                                                                       django_capture_on_commit_callbacks):
+    """A task is internal work: done is a closed state, not a resolved one, and the type mails no requester
+    (created, replies, resolution); its assignee still hears of an assignment."""
     assert Task.workflow.meaning("open", "done") == CLOSES
+    assignee = AgentFactory(email="assignee@example.test")
     with django_capture_on_commit_callbacks(execute=True):
+        [task] = services.create_tasks(parent, [TaskSpec("Order laptop", assignee=assignee)], by=agent)
+        ticket_services.add_comment(task, by=agent, body="Ordered, arrives Monday", is_public=True)
         finish(task, by=agent)
-    assert not [m for m in mailoutbox if "resolved" in m.subject.lower()]
+    assert [message.to for message in mailoutbox] == [[assignee.email]]
+    with django_capture_on_commit_callbacks(execute=True):
+        make_incident(by=agent, requester=requester, title="The platform still mails requesters")
+    assert mailoutbox[-1].to == [requester.email]
+
+
+def test_the_desk_itself_can_create_tasks(parent):
+    [task] = services.create_tasks(parent, [TaskSpec("From a template")], by=services.FULFILMENT)
+    assert task.created_by_id is None and task.state == "open"
+    created = TimelineEntry.objects.get(ticket_type="fulfilment.task", ticket_id=task.pk, kind="created")
+    assert created.author is None and created.data["source"] == "fulfilment"
 
 
 # -- the event -------------------------------------------------------------------------------------
@@ -331,12 +348,13 @@ def test_a_tasks_parent_link_cannot_be_made_or_removed_by_hand(parent, agent):
     task = make_task(by=agent, parent=parent)
     other = make_incident(by=agent)
     before = TicketLink.objects.count()
-    with pytest.raises(ValidationFailed) as refused:
-        link_services.link_by_number(other, "has_task", task.number, by=agent)
-    assert refused.value.fields == {"number": [
-        f"{task.number} is a task of {parent.number}; add tasks with the Add task form of their parent."]}
+    assert "has_task" not in [name for name, _ in side_choices(other)]
+    assert "task_of" not in [name for name, _ in side_choices(task)]
+    for ticket, side, number in ((other, "has_task", task.number), (task, "task_of", other.number)):
+        with pytest.raises(ValidationFailed) as refused:
+            link_services.link_by_number(ticket, side, number, by=agent)
+        assert refused.value.fields == {"kind": [TASK_OF.managed]}
     link = TicketLink.objects.get(kind="task_of", source_id=task.pk)
-    with pytest.raises(ValidationFailed) as refused:
+    with pytest.raises(NotPermitted, match="cancel a task rather than removing its link"):
         link_services.unlink(parent, link.pk, by=agent)
-    assert "cancel the task instead" in refused.value.fields["number"][0]
     assert TicketLink.objects.count() == before

@@ -95,6 +95,8 @@ def link_by_number(ticket, side: str, number: str, *, by) -> Link:
     if side not in SIDES:
         raise ValidationFailed("The link was not made.", fields={"kind": [f"Unknown link kind '{side}'."]})
     kind, is_source = SIDES[side]
+    if kind.managed:
+        raise ValidationFailed("The link was not made.", fields={"kind": [kind.managed]})
     number = (number or "").strip().upper()
     other = ticket_for_number(number)
     if other is None:
@@ -144,6 +146,8 @@ def unlink(ticket, link_id: int, *, by) -> None:
         other = other_end(link, ticket)
         _lock(ticket, *([other] if other is not None else []), refusal="The link was not removed.")
         link_kind = KINDS.get(link.kind)
+        if link_kind is not None and link_kind.managed and other is not None:
+            raise NotPermitted(link_kind.managed)
         link.delete()
         link.pk = link_id
         if link_kind is None:  # a kind no longer registered: the link goes, the timelines say nothing

@@ -157,14 +157,18 @@ def create_tasks(parent, specs, *, by) -> list[Task]:
     return _create(parent, checked, by=by, overrides={})
 
 
-def _create(parent, specs: list[TaskSpec], *, by, overrides: dict, locked: bool = False) -> list[Task]:
-    """``locked``: ``parent`` was read with ``_locked_rows`` in the caller's transaction."""
+def _create(parent, specs: list[TaskSpec], *, by, overrides: dict, parent_locked: bool = False) -> list[Task]:
+    """``parent_locked``: ``parent`` was read with ``_locked_rows`` in the caller's transaction."""
     if not specs:
         return []
     # A savepoint when the caller has a transaction: a refusal half-way leaves none of the tasks behind
     # (``create_task_by_number`` has its own block, around the parent's lock, for that).
-    with transaction.atomic(savepoint=not locked):
-        locked = parent if locked else lock_parent(parent)
+    with transaction.atomic(savepoint=not parent_locked):
+        locked = parent if parent_locked else lock_parent(parent)
+        errors: dict[str, list[str]] = {}
+        _check_parent(locked, errors)  # again on the locked row: it may have finished since it was read
+        if errors:
+            raise ValidationFailed("The tasks were not created.", fields=errors)
         existing = list(queries.tasks_of(locked))
         first = min(_first_unfinished_step(existing) or specs[0].step, *(spec.step for spec in specs))
         linker = by if getattr(by, "is_agent", False) else FULFILMENT
@@ -214,7 +218,7 @@ def _add_one(parent, *, by, fields: dict, locked: bool) -> Task:
     spec = _check_spec(TaskSpec(**values), errors, "")
     if errors:
         raise ValidationFailed("The task was not created.", fields=errors)
-    return _create(parent, [spec], by=by, overrides=overrides, locked=locked)[0]
+    return _create(parent, [spec], by=by, overrides=overrides, parent_locked=locked)[0]
 
 
 def create_task_by_number(*, by, parent=None, **fields) -> Task:

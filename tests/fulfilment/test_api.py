@@ -139,3 +139,9 @@ def test_finishing_the_step_through_the_api_opens_the_next(agent_api, parent, ag
     assert refused.status_code == 409 and "Waiting for step 1" in error_of(refused)["detail"]
     assert agent_api.post(f"{ENDPOINT}{first.number}/actions/done/", {}).status_code == 200
     assert agent_api.get(f"{ENDPOINT}{second.number}/").json()["state"] == "open"
+
+
+@pytest.mark.parametrize("query", ["step=1.5", "step=1e400", "step=0", "step=40000", "step=two"])
+def test_a_step_filter_that_is_no_step_is_400(agent_api, query):
+    response = agent_api.get(f"{ENDPOINT}?{query}")
+    assert response.status_code == 400 and "step" in error_of(response)["fields"]

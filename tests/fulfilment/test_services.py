@@ -358,3 +358,22 @@ def test_a_tasks_parent_link_cannot_be_made_or_removed_by_hand(parent, agent):
     with pytest.raises(NotPermitted, match="cancel a task rather than removing its link"):
         link_services.unlink(parent, link.pk, by=agent)
     assert TicketLink.objects.count() == before
+
+
+def test_an_sla_policy_for_tasks_counts_done_as_met_and_cancelled_as_cancelled(parent, agent,
+                                                                             django_capture_on_commit_callbacks):
+    """A task goes from open straight to done: a closed state, so its clocks stop met (not cancelled)."""
+    from sla.models import Calendar, Clock, Metric, Policy, Target
+
+    with django_capture_on_commit_callbacks(execute=True):
+        policy = Policy.objects.create(name="Task OLA", ticket_type="fulfilment.task", order=1)
+        calendar = Calendar.objects.filter(is_24x7=True).first() or Calendar.objects.create(name="24x7", is_24x7=True)
+        Target.objects.bulk_create([Target(policy=policy, metric=Metric.RESOLUTION, priority=p, duration_seconds=3600,
+                                           calendar=calendar) for p in range(1, 6)])
+        policy.save()
+    done, dropped = services.create_tasks(parent, [TaskSpec("Done"), TaskSpec("Dropped")], by=agent)
+    finish(done, by=agent)
+    finish(dropped, by=agent, action="cancel")
+    outcomes = dict(Clock.objects.filter(ticket_type="fulfilment.task", metric=Metric.RESOLUTION)
+                    .values_list("ticket_id", "outcome"))
+    assert outcomes == {done.pk: Clock.Outcome.MET, dropped.pk: Clock.Outcome.CANCELLED}

@@ -155,6 +155,10 @@ def populate_tenant(tenant: Tenant, *, seed: int = 7) -> None:
             description="The nightly payroll file is rejected by the bank portal: *invalid signature*.",
             channel="phone", category=categories.get("Business application"), assignment_group=groups["Business Applications"],
             assignee=agent, opened_at=now - timedelta(hours=2, minutes=57))
+        from demo import fulfilment as fulfilment_demo
+
+        fulfilment_demo.populate(agent=agent, requester=user, group=groups["Service Desk"],
+                                 category=categories.get("Laptop"))
         from demo import problems as problems_demo
 
         problems_demo.populate(admin=admin, agent=agent, requester=user, group=groups["Network Operations"],

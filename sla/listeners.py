@@ -34,8 +34,9 @@ def on_transitioned(event):
         return
     workflow = ticket.workflow
     if target not in workflow.open_states:
-        # Straight from open to final without a resolution: cancelled, neither met nor breached.
-        cancelled = target in workflow.final and source in workflow.open_states
+        # Straight from open to final without a resolution: cancelled, neither met nor breached; unless the
+        # final state is a closed one, which means the work was done (a fulfilment task's "done").
+        cancelled = target in workflow.final and target not in workflow.closed and source in workflow.open_states
         services.stop(ticket, clocks, now=now, cancelled=cancelled)
         return
     if source not in workflow.open_states:  # re-opened

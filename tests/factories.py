@@ -78,3 +78,12 @@ def problem_to(problem, state, *, by, root_cause="DHCP leases expire overnight")
     for action, fields in steps[state]:
         problem = problem_services.transition_problem(problem, action, by=by, fields=fields)
     return problem
+
+
+def make_task(*, by, parent=None, requester=None, title="Configure the laptop", **fields):
+    """A task added by hand to ``parent`` (default: a new incident raised by ``requester``)."""
+    from fulfilment import services as fulfilment_services
+
+    if parent is None:
+        parent = make_incident(by=by, requester=requester or by, title=f"Parent of {title}")
+    return fulfilment_services.create_task(parent, by=by, title=title, **fields)

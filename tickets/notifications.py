@@ -12,10 +12,19 @@ from tickets import events
 from tickets.workflow import REOPENS, RESOLVES
 
 
+# The mails that go to the requester (tickets.tasks.send_ticket_notification); the others go to the assignee.
+REQUESTER_KINDS = frozenset({"created", "reply_to_requester", "resolved"})
+
+
 def _enqueue(event: events.TicketEvent, kind: str) -> None:
+    from tickets import types
     from tickets.tasks import send_ticket_notification
 
     ticket = event.ticket
+    if kind in REQUESTER_KINDS:
+        ticket_type = types.for_model(ticket)
+        if ticket_type is not None and not ticket_type.mail_requester:
+            return
     send_ticket_notification.delay(
         ticket._meta.label_lower,
         ticket.pk,

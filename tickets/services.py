@@ -172,14 +172,19 @@ def _lock(ticket, expected_version: int | None):
     return locked
 
 
-def create_ticket(model, *, by, requester, title: str, channel: str, fields: dict | None = None, watchers: Iterable = ()):
+def create_ticket(model, *, by, requester, title: str, channel: str, fields: dict | None = None, watchers: Iterable = (),
+                  state: str | None = None):
+    """``state``: where the ticket starts when its type's service decides it (a fulfilment task whose turn
+    has come starts open, the others pending); the workflow's initial state otherwise."""
     fields = dict(fields or {})
+    if state is not None and state not in model.workflow.states:
+        raise ValueError(f"{model.__name__} has no state {state!r}.")
     ticket = model(
         title=(title or "").strip(),
         requester=requester,
         channel=channel,
-        created_by=by,
-        state=model.workflow.initial,
+        created_by=None if isinstance(by, SystemActor) else by,  # the system is no person (its entry says so)
+        state=state or model.workflow.initial,
         **fields,
     )
     errors: dict[str, list[str]] = {}

@@ -76,6 +76,9 @@ class TicketType:
     comment: Callable = ticket_services.add_comment  # (ticket, by=, body=, is_public=, channel=, attachments=)
     # Requesters follow their own tickets of this type in the portal (problems: no).
     in_portal: bool = True
+    # Whether its requester is mailed (created, replies to them, resolution). Internal work whose requester
+    # follows another ticket says no (a fulfilment task: the requester follows their request, not its tasks).
+    mail_requester: bool = True
     # Requesters may raise this type in the portal when it has a portal form.
     portal_form: type | None = None
     portal_create_label: str = ""  # "Report an issue"

@@ -25,11 +25,11 @@ import pytest
 
 TENANT = "globex"
 # Each role runs where its answers differ, so the work is split rather than tripled: agents
-# over incidents and tokens; tenant admins (agents who also configure SLAs) over the SLA API,
+# over incidents, tasks and tokens; tenant admins (agents who also configure SLAs) over the SLA API,
 # problems, known errors and "my work";
 # requesters over everything, with generated input only (their answers are mostly refusals).
 ROLES = {
-    "agent": (f"agent@{TENANT}.example", "examples,coverage,fuzzing", r"^/api/v1/(incidents|tokens)/"),
+    "agent": (f"agent@{TENANT}.example", "examples,coverage,fuzzing", r"^/api/v1/(incidents|tasks|tokens)/"),
     "tenant_admin": (f"admin@{TENANT}.example", "examples,coverage,fuzzing", r"^/api/v1/(sla|problems|known-errors|my-work)/"),
     # Not the password login (/api/v1/auth/token/): its attempts are limited per client address,
     # shared with the sign-in page, so generated attempts from 127.0.0.1 would lock out the later

@@ -25,6 +25,8 @@ from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import ApiToken, User
 from accounts.services import create_api_token
+from fulfilment import services as fulfilment_services
+from fulfilment.models import Task
 from incidents import services as incident_services
 from incidents.models import Incident
 from problems import services as problem_services
@@ -143,6 +145,36 @@ def problem_and_link_target(owner, marker):
             "target": make_incident(by=owner, title=f"{marker} target").number}
 
 
+def _task(owner, marker, state="open"):
+    parent = make_incident(by=owner, title=f"{marker} parent")
+    task = fulfilment_services.create_task(parent, by=owner, title=f"{marker} title", description=f"{marker} description")
+    add_comment(task, by=owner, body=f"{marker} reply", is_public=True)
+    add_attachment(task, by=owner, upload=files.upload(f"{marker}.txt", f"{marker} file".encode()), is_public=True)
+    if state == "on_hold":
+        task = fulfilment_services.transition_task(task, "hold", by=owner, fields={"hold_reason": f"{marker} hold"})
+    return task
+
+
+def task_in(state):
+    return lambda owner, marker: {"number": _task(owner, marker, state).number}
+
+
+def task_attachment(owner, marker):
+    task = _task(owner, marker)
+    return {"number": task.number, "attachment_id": Attachment.objects.filter(
+        ticket_type="fulfilment.task", ticket_id=task.pk).get().pk}
+
+
+def task_link(owner, marker):
+    task = _task(owner, marker)
+    made = link_tickets(task, make_incident(by=owner, title=f"{marker} linked"), "related", by=owner)
+    return {"number": task.number, "link_id": made.pk}
+
+
+def task_and_link_target(owner, marker):
+    return {"number": _task(owner, marker).number, "target": make_incident(by=owner, title=f"{marker} target").number}
+
+
 def _calendar(marker):
     calendar = Calendar.objects.create(name=f"{marker} calendar", time_zone="Europe/Berlin")
     WorkingHours.objects.bulk_create([WorkingHours(calendar=calendar, weekday=day, start_minute=540, end_minute=1020)
@@ -253,6 +285,23 @@ CASES = {
     "problems_known_error_create": Case(problem_in("new")),
     "problems_known_error_destroy": Case(problem_in("new", known_error=True)),
     "known_errors_retrieve": Case(problem_in("new", known_error=True)),
+    "tasks_retrieve": Case(task_in("open")),
+    "tasks_partial_update": Case(task_in("open"), fixed({"title": "Changed by the caller", "urgency": 1})),
+    "tasks_open": Case(task_in("on_hold"), fixed({})),
+    "tasks_start": Case(task_in("open"), fixed({})),
+    "tasks_hold": Case(task_in("open"), fixed({"hold_reason": "Waiting for the caller"})),
+    "tasks_done": Case(task_in("open"), fixed({"completion_notes": "Done by the caller"})),
+    "tasks_cancel": Case(task_in("open"), fixed({"cancel_reason": "Cancelled by the caller"})),
+    "tasks_timeline_list": Case(task_in("open")),
+    "tasks_comments_create": Case(task_in("open"), fixed({"body": "Written by the caller"})),
+    "tasks_attachments_list": Case(task_in("open")),
+    "tasks_attachments_create": Case(
+        task_in("open"), lambda params: {"file": files.upload("caller.txt", b"uploaded by the caller")},
+        multipart=True),
+    "tasks_attachments_retrieve": Case(task_attachment),
+    "tasks_links_list": Case(task_link),
+    "tasks_links_create": Case(task_and_link_target, lambda params: {"kind": "related_to", "number": params["target"]}),
+    "tasks_links_destroy": Case(task_link),
     "sla_calendars_retrieve": Case(calendar),
     "sla_calendars_update": Case(calendar, calendar_body),
     "sla_calendars_partial_update": Case(calendar, fixed({"name": "Renamed by the caller"})),
@@ -295,7 +344,7 @@ def _set_next(values: dict[str, int]) -> None:
 
 
 SNAPSHOT_MODELS = (User, ApiToken, TimelineEntry, Attachment, TicketLink, Calendar, WorkingHours, Holiday, Policy, Target,
-                   EscalationRule, Clock)
+                   EscalationRule, Clock, Task)
 
 
 def snapshot_of(tenant) -> dict:
@@ -354,6 +403,8 @@ def _alpha_host(tenant) -> str:
 def _absent_in_current_schema(case: Case, params: dict) -> bool:
     """None of the ids or numbers in ``params`` names a row of its kind here."""
     if "number" in params and Incident.objects.filter(number=params["number"]).exists():
+        return False
+    if "number" in params and Task.objects.filter(number=params["number"]).exists():
         return False
     if "attachment_id" in params and Attachment.objects.filter(pk=params["attachment_id"]).exists():
         return False

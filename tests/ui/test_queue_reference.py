@@ -255,6 +255,55 @@ def problem_rows(people) -> Stable:
     return stable
 
 
+def task_rows(people) -> Stable:
+    from fulfilment import services as fulfilment_services
+    from fulfilment.services import TaskSpec
+
+    stable = Stable()
+    viewer, colleague, nameless = people["viewer"], people["colleague"], people["nameless"]
+
+    def parent(name, minutes_ago, **fields):
+        with at(NOW - timedelta(minutes=minutes_ago)):
+            return stable.ticket(make_incident(by=viewer, requester=people["requester"], **fields), name)
+
+    def tasks(of, minutes_ago, *specs):
+        with at(NOW - timedelta(minutes=minutes_ago)):
+            made = fulfilment_services.create_tasks(of, [spec for _, spec in specs], by=viewer)
+        return [stable.ticket(task, name) for (name, _), task in zip(specs, made)]
+
+    def take(task, minutes_ago, action, **fields):
+        with at(NOW - timedelta(minutes=minutes_ago)):
+            return fulfilment_services.transition_task(task, action, by=viewer, fields=fields or None)
+
+    starter = parent("starter", 3 * 24 * 60, title="New starter: Ada", impact=2, urgency=1)
+    order, account, configure, hand_over = tasks(
+        starter, 3 * 24 * 60,
+        ("order", TaskSpec("Order laptop", assignment_group=people["desk"], assignee=colleague,
+                           due_at=NOW - timedelta(days=1))),
+        ("account", TaskSpec("Create account", assignment_group=people["network"], due_at=NOW + timedelta(hours=5))),
+        ("configure", TaskSpec("Configure laptop", step=2, assignment_group=people["desk"],
+                               due_at=NOW + timedelta(days=2))),
+        ("hand-over", TaskSpec("Hand over <laptop> & badge", step=3, assignee=nameless)))
+    take(order, 2 * 24 * 60, "start")
+    take(account, 24 * 60, "done", completion_notes="Account ready.")
+    printer = parent("printer", 5 * 60, title="Printer jams", impact=1, urgency=1)
+    swap, = tasks(printer, 4 * 60, ("swap", TaskSpec("Swap the fuser", assignee=viewer, due_at=NOW - timedelta(minutes=30))))
+    take(swap, 3 * 60, "hold", hold_reason="Waiting for the part")
+    spare, = tasks(printer, 2 * 60, ("spare", TaskSpec("Order a spare", step=1)))
+    take(spare, 60, "cancel", cancel_reason="Kept one in stock")
+    long_title = ("Migrate the finance team's \"quarterly\" planning workbooks <and> macros to the new share, "
+                  "keeping every link between them working, before the auditors arrive on Monday morning")
+    tasks(printer, 50, ("long-title", TaskSpec(long_title[:200], assignment_group=people["network"],
+                                                assignee=colleague)))
+    for n in range(24):
+        filler_parent = parent(f"filler-parent-{n:02d}", 45 * n + 10, title=f"Routine request {n}",
+                               impact=1 + n % 3, urgency=1 + (n // 3) % 3)
+        tasks(filler_parent, 45 * n + 3, (f"filler-{n:02d}", TaskSpec(
+            f"Configure item {n}", assignment_group=people["desk"] if n % 2 else None,
+            due_at=NOW + timedelta(hours=n - 6) if n % 3 else None)))
+    return stable
+
+
 # (query, htmx): the default page, an htmx refresh with another sort, a refused filter and page 2, nothing found,
 # and a full page with every filter of the bar set (its options and toggles show what is selected).
 INCIDENT_VIEWS = [("", False), ("?state=any&sort=sla&unassigned=maybe&page=2", True),
@@ -266,6 +315,10 @@ PROBLEM_VIEWS = [("", False), ("?state=any&sort=-updated&known_error=maybe&page=
                  ("?sort=number&per_page=50", False), ("?q=nothing+matches+this", True),
                  ("?q=alert&state=new&priority=2&assignment_group={network}&known_error=false&sort=-opened", False),
                  ("?state=any&assignee={colleague}&mine=true", False)]
+TASK_VIEWS = [("", False), ("?state=any&sort=-updated&overdue=maybe&page=2", True),
+              ("?sort=number&per_page=50", False), ("?q=nothing+matches+this", True),
+              ("?q=Configure&state=open&priority=3&assignment_group={desk}&overdue=false&sort=-opened", False),
+              ("?state=any&assignee={colleague}&mine=true&overdue=true", False)]
 
 
 def render_views(client, slug: str, views, stable: Stable, people) -> str:
@@ -318,7 +371,7 @@ def check_query_budget(client, slug: str, *, full: int, rows: int):
 
 
 def test_every_type_has_a_reference_case():
-    assert {ticket_type.slug for ticket_type in types.all_types()} == {"incidents", "problems"}
+    assert {ticket_type.slug for ticket_type in types.all_types()} == {"incidents", "problems", "tasks"}
 
 
 def test_incident_queue_matches_the_reference(viewer_client, people):
@@ -339,3 +392,12 @@ def test_problem_queue_matches_the_reference(viewer_client, people):
     assert "tag-known-error" in rendered and "Affected service" in rendered
     check_against_reference("problems", rendered)
     check_query_budget(viewer_client, "problems", full=4, rows=2)
+
+
+def test_task_queue_matches_the_reference(viewer_client, people):
+    stable = task_rows(people)
+    rendered = render_views(viewer_client, "tasks", TASK_VIEWS, stable, people)
+    assert "Task of" in rendered and "(overdue)" in rendered and "tag-step" in rendered
+    assert "INC[starter]" in rendered and "TASK[hand-over]" in rendered
+    check_against_reference("tasks", rendered)
+    check_query_budget(viewer_client, "tasks", full=4, rows=2)

@@ -31,6 +31,10 @@ class LinkKind:
     # A one-level hierarchy (parent of / child of): a ticket has at most one parent, a parent is no
     # one's child and a child has no children (an incident's master and its children).
     hierarchy: bool = False
+    # Links of this kind belong to the process that makes them (a fulfilment task's link to its parent):
+    # the links form does not offer them and the links service neither makes nor removes them by hand
+    # (link_by_number, unlink), giving this text as the reason.
+    managed: str = ""
 
     def __post_init__(self):
         for name in ("source_types", "target_types"):
@@ -97,9 +101,9 @@ def register(kind: LinkKind) -> LinkKind:
 
 def side_choices(ticket_or_model=None) -> list[tuple[str, str]]:
     """Side names with their labels, for the API's ``kind`` field (all) and a ticket's add form
-    (those its type may stand on; whether the other ticket fits is the service's to say)."""
+    (those its type may stand on, made by hand; whether the other ticket fits is the service's to say)."""
     return [(name, name.replace("_", " ").capitalize()) for name, (kind, is_source) in SIDES.items()
-            if ticket_or_model is None or kind.admits(ticket_or_model, as_source=is_source)]
+            if ticket_or_model is None or (kind.admits(ticket_or_model, as_source=is_source) and not kind.managed)]
 
 
 CAUSES = register(LinkKind("causes", "causes", "caused by"))

@@ -95,6 +95,8 @@ def link_by_number(ticket, side: str, number: str, *, by) -> Link:
     if side not in SIDES:
         raise ValidationFailed("The link was not made.", fields={"kind": [f"Unknown link kind '{side}'."]})
     kind, is_source = SIDES[side]
+    if kind.managed:
+        raise ValidationFailed("The link was not made.", fields={"kind": [kind.managed]})
     number = (number or "").strip().upper()
     other = ticket_for_number(number)
     if other is None:
@@ -144,6 +146,8 @@ def unlink(ticket, link_id: int, *, by) -> None:
         other = other_end(link, ticket)
         _lock(ticket, *([other] if other is not None else []), refusal="The link was not removed.")
         link_kind = KINDS.get(link.kind)
+        if link_kind is not None and link_kind.managed and other is not None:
+            raise NotPermitted(link_kind.managed)
         link.delete()
         link.pk = link_id
         if link_kind is None:  # a kind no longer registered: the link goes, the timelines say nothing
@@ -152,3 +156,35 @@ def unlink(ticket, link_id: int, *, by) -> None:
         for this, that, this_is_source in ends:
             _record(link, link_kind, this, that, is_source=this_is_source, action="unlinked", by=by)
             _announce(events.UNLINKED, link, link_kind, this, that, is_source=this_is_source, by=by)
+
+
+def link_new_ticket(new, other, kind: str, *, by, other_locked: bool = False) -> TicketLink:
+    """Link ``new``, a ticket created in the caller's transaction, to ``other`` as ``kind``'s source
+    ("TASK1 task of RITM1"): what ``link_tickets`` does, in three statements instead of eight.
+
+    No one else can see ``new`` before the commit, so it has no link to check against and no
+    concurrent request can link it: only ``other`` is locked (skipped when the caller holds its lock,
+    ``other_locked``), and both timeline entries are written by one INSERT. Hierarchy kinds, whose
+    rules read ``other``'s links, go through ``link_tickets``.
+    """
+    from tickets.services import timeline_in_bulk
+
+    link_kind = KINDS.get(kind)
+    if link_kind is None or link_kind.hierarchy or not transaction.get_connection().in_atomic_block:
+        return link_tickets(new, other, kind, by=by)
+    if not by.is_agent:
+        raise NotPermitted("Only agents can link tickets.")
+    refusal = link_kind.refusal(new, other)
+    if refusal:
+        raise ValidationFailed("The link was not made.", fields={"kind": [refusal]})
+    if not other_locked:
+        _lock(other, refusal="The link was not made.")
+    link = TicketLink.objects.create(
+        kind=link_kind.name, source_type=ticket_type_label(new), source_id=new.pk,
+        target_type=ticket_type_label(other), target_id=other.pk, created_by=by if getattr(by, "pk", None) else None)
+    with timeline_in_bulk():
+        for ticket, that, is_source in ((new, other, True), (other, new, False)):
+            _record(link, link_kind, ticket, that, is_source=is_source, action="linked", by=by)
+    for ticket, that, is_source in ((new, other, True), (other, new, False)):
+        _announce(events.LINKED, link, link_kind, ticket, that, is_source=is_source, by=by)
+    return link

@@ -159,7 +159,7 @@ class RequestedItem(Ticket):
     state = models.CharField(max_length=30, choices=ITEM_WORKFLOW.state_choices(), default=ITEM_WORKFLOW.initial)
     # Two ticket types in one app: Ticket's "watched_<app>" reverse name would clash with the request's.
     watchers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="watched_requested_items")
-    request = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="items")
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="items")
     catalog_item = models.ForeignKey(CatalogItem, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(default=1)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,

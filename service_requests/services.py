@@ -98,7 +98,10 @@ def submit_request(*, by, requested_for=None, items: list[OrderLine], channel: s
         raise ValidationFailed("The request could not be submitted.", fields=errors)
     names = [line.catalog_item.name for line in items]
     watchers = [by] if getattr(by, "pk", None) and by.pk != requested_for.pk else []
-    with attachment_rules.removed_if_not_committed(), transaction.atomic():
+    # No savepoint of its own (as tickets.services.create_ticket): a failure fails the caller's whole write.
+    # The timeline entries of the request and its items go in as one INSERT; nothing here reads their ids.
+    with attachment_rules.removed_if_not_committed(), transaction.atomic(savepoint=False), \
+            ticket_services.timeline_in_bulk():
         request = ticket_services.create_ticket(
             ServiceRequest, by=by, requester=requested_for, channel=channel,
             title=title or (names[0] if len(names) == 1 else f"{len(names)} items: {', '.join(names)}")[:200],

@@ -37,7 +37,7 @@ class CatalogItemRefField(RefField):
 
 
 class ServiceRequestSerializer(TicketSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="request-detail", lookup_field="number")
+    url = serializers.HyperlinkedIdentityField(view_name="servicerequest-detail", lookup_field="number")
 
     class Meta:
         model = ServiceRequest
@@ -46,7 +46,7 @@ class ServiceRequestSerializer(TicketSerializer):
 
 
 class RequestedItemSerializer(TicketSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="requested-item-detail", lookup_field="number")
+    url = serializers.HyperlinkedIdentityField(view_name="requesteditem-detail", lookup_field="number")
     request = RequestRefField()
     catalog_item = CatalogItemRefField()
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True,
@@ -62,7 +62,7 @@ class RequestedItemSerializer(TicketSerializer):
 
 
 class OrderLineSerializer(StrictInputMixin, serializers.Serializer):
-    catalog_item = serializers.PrimaryKeyRelatedField(queryset=CatalogItem.objects.all(),
+    catalog_item = serializers.PrimaryKeyRelatedField(queryset=CatalogItem.objects.select_related("category"),
                                                       help_text="The catalogue item's id.")
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
     variables = serializers.DictField(child=serializers.JSONField(), required=False, default=dict,
@@ -113,7 +113,7 @@ class RequestedItemCreateSerializer(StrictInputMixin, _RequestFields):
     """One catalogue item, as a request of its own."""
 
     requested_for = PersonRefField(required=False, help_text="Who the order is for (id or email; default: the caller).")
-    catalog_item = serializers.PrimaryKeyRelatedField(queryset=CatalogItem.objects.all())
+    catalog_item = serializers.PrimaryKeyRelatedField(queryset=CatalogItem.objects.select_related("category"))
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
     variables = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
 

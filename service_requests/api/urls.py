@@ -4,8 +4,8 @@ from service_requests.api.views import (CatalogCategoryViewSet, CatalogItemViewS
                                         ServiceRequestViewSet)
 
 router = SimpleRouter()
-router.register("requests", ServiceRequestViewSet, basename="request")
-router.register("requested-items", RequestedItemViewSet, basename="requested-item")
+router.register("requests", ServiceRequestViewSet, basename="servicerequest")
+router.register("requested-items", RequestedItemViewSet, basename="requesteditem")
 router.register("catalog/categories", CatalogCategoryViewSet, basename="catalog-category")
 router.register("catalog/items", CatalogItemViewSet, basename="catalog-item")
 

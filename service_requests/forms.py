@@ -7,26 +7,28 @@ from service_requests.services import MAX_QUANTITY
 from tickets.forms import TicketFieldsForm
 
 
-class _OrderFieldsMixin:
-    """On the create page only: which catalogue item, how many (its form's answers come from the portal or
-    the API; an item whose form has required variables is refused here with their names)."""
+class _OrderFieldsForm(TicketFieldsForm):
+    """On the create page only: which catalogue item and how many. The answers to the item's form come
+    from the portal or the API; an item whose form has required variables is refused here, naming them."""
+
+    catalog_item = forms.ModelChoiceField(queryset=CatalogItem.objects.none(), label="Catalogue item",
+                                          empty_label="Choose an item…")
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_QUANTITY, initial=1)
+    EXTRA_FIELDS = ("catalog_item", "quantity")
+    ALIASES = {"requested_for": "requester"}
 
     def __init__(self, *args, ticket=None, **kwargs):
         super().__init__(*args, ticket=ticket, **kwargs)
         if ticket is None:
-            self.fields["catalog_item"] = forms.ModelChoiceField(
-                queryset=CatalogItem.objects.filter(is_active=True, category__is_active=True)
-                .select_related("category"), label="Catalogue item", empty_label="Choose an item…")
-            self.fields["quantity"] = forms.IntegerField(min_value=1, max_value=MAX_QUANTITY, initial=1)
-        self.fields["title"].required = False
-        self.fields["title"].help_text = "Default: the catalogue item's name."
+            self.fields["catalog_item"].queryset = (CatalogItem.objects.filter(is_active=True, category__is_active=True)
+                                                    .select_related("category"))
+        else:  # the order is what it is: the edit panel changes the ticket's own fields only
+            del self.fields["catalog_item"], self.fields["quantity"]
 
 
-class ServiceRequestFieldsForm(_OrderFieldsMixin, TicketFieldsForm):
+class ServiceRequestFieldsForm(_OrderFieldsForm):
     model = ServiceRequest
-    EXTRA_FIELDS = ("catalog_item", "quantity")
 
 
-class RequestedItemFieldsForm(_OrderFieldsMixin, TicketFieldsForm):
+class RequestedItemFieldsForm(_OrderFieldsForm):
     model = RequestedItem
-    EXTRA_FIELDS = ("catalog_item", "quantity")

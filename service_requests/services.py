@@ -109,13 +109,17 @@ def submit_request(*, by, requested_for=None, items: list[OrderLine], channel: s
                     "category": category, "impact": impact, "urgency": urgency},
             watchers=watchers)
         # The items as created, for the caller's response (no read back).
-        request.created_items = [create_item(request, line, cleaned, by=by, channel=channel, watchers=watchers)
-                                 for line, cleaned in zip(items, cleaned_lines)]
+        # The items are the work: the order's routing is theirs too, and a one-item order's title names it.
+        routing = {"assignment_group": assignment_group, "assignee": assignee}
+        request.created_items = [
+            create_item(request, line, cleaned, by=by, channel=channel, watchers=watchers,
+                        title=title if len(items) == 1 else "", **routing)
+            for line, cleaned in zip(items, cleaned_lines)]
     return request
 
 
-def create_item(request: ServiceRequest, line: OrderLine, cleaned: dict, *, by, channel: str,
-                watchers=()) -> RequestedItem:
+def create_item(request: ServiceRequest, line: OrderLine, cleaned: dict, *, by, channel: str, watchers=(),
+                title: str = "", assignment_group=None, assignee=None) -> RequestedItem:
     """One requested item of ``request``, from a checked line. The approval engine starts here
     (``approvals.services.start_approval``), in the same transaction, for an item that names a chain."""
     item = line.catalog_item
@@ -124,10 +128,11 @@ def create_item(request: ServiceRequest, line: OrderLine, cleaned: dict, *, by, 
     for name, upload in files.items():
         answers[name] = {"filename": attachment_rules.safe_filename(upload.name), "sha256": _sha256(upload)}
     ritm = ticket_services.create_ticket(
-        RequestedItem, by=by, requester=request.requester, channel=channel, title=item.name[:200],
+        RequestedItem, by=by, requester=request.requester, channel=channel, title=(title or item.name)[:200],
         fields={"request": request, "catalog_item": item, "quantity": line.quantity, "unit_price": item.price,
                 "cost_centre": item.cost_centre, "variables": answers, "category": request.category,
-                "impact": request.impact, "urgency": request.urgency},
+                "impact": request.impact, "urgency": request.urgency, "assignment_group": assignment_group,
+                "assignee": assignee},
         watchers=watchers)
     for upload in files.values():
         attachment_rules.store(ritm, upload=upload, by=by, is_public=True)
@@ -153,12 +158,31 @@ def create_request(*, by, requester=None, catalog_item=None, quantity=1, variabl
     """The desk's and the API's create of a request: one item (``catalog_item``), or ``items`` (order lines)."""
     if requester is not None and requester.pk != getattr(by, "pk", None) and not by.is_agent:
         raise NotPermitted("Only agents raise requests for someone else this way; order from the catalogue.")
-    if items is None:
-        if catalog_item is None:
-            raise ValidationFailed("The request could not be created.",
-                                   fields={"catalog_item": ["Choose the catalogue item to order."]})
-        items = [OrderLine(catalog_item=catalog_item, quantity=quantity, variables=variables or {})]
-    return submit_request(by=by, requested_for=requester, items=items, channel=channel, title=title, **fields)
+    if items is not None:
+        return submit_request(by=by, requested_for=requester, items=items, channel=channel, title=title, **fields)
+    if catalog_item is None:
+        raise ValidationFailed("The request could not be created.",
+                               fields={"catalog_item": ["Choose the catalogue item to order."]})
+    line = OrderLine(catalog_item=catalog_item, quantity=quantity, variables=variables or {})
+    try:
+        return submit_request(by=by, requested_for=requester, items=[line], channel=channel, title=title, **fields)
+    except ValidationFailed as exc:
+        raise _on_the_item(exc, catalog_item) from exc
+
+
+def _on_the_item(exc: ValidationFailed, item: CatalogItem) -> ValidationFailed:
+    """A one-item order's refusal as the desk's create form shows it: the answers' errors on the item."""
+    labels = {v.name: v.title for v in item.definitions()}
+    fields: dict[str, list[str]] = {}
+    for name, messages in exc.fields.items():
+        name = name.removeprefix("items.0.")
+        if name.startswith("variables."):
+            variable = name.removeprefix("variables.")
+            fields.setdefault("catalog_item", []).extend(
+                f"{labels.get(variable, variable)}: {message}" for message in messages)
+        else:
+            fields.setdefault(name, []).extend(messages)
+    return ValidationFailed(exc.message, fields=fields)
 
 
 def create_requested_item(*, by, requester=None, catalog_item=None, quantity=1, variables=None,

@@ -54,12 +54,13 @@ def laptop_item(**fields):
     return item
 
 
-def make_request(*, by, requested_for=None, item=None, variables=None, quantity=1):
+def make_request(*, by, requested_for=None, item=None, variables=None, quantity=1, **fields):
+    """``fields``: the order's title, description, assignment_group, assignee, impact, urgency, category."""
     from service_requests import services
 
     item = item or CatalogItemFactory()
     return services.submit_request(by=by, requested_for=requested_for, channel="phone", items=[
-        services.OrderLine(catalog_item=item, quantity=quantity, variables=variables or {})])
+        services.OrderLine(catalog_item=item, quantity=quantity, variables=variables or {})], **fields)
 
 
 def make_requested_item(*, by, requester=None, **fields):

@@ -13,6 +13,7 @@ from accounts.models import AssignmentGroup
 from service_requests import variables
 from service_requests.icons import DEFAULT_ICON, ICONS
 from service_requests.workflow import ITEM_OPEN, ITEM_WORKFLOW, REQUEST_OPEN, REQUEST_WORKFLOW
+from tickets import markdown
 from tickets.models import Ticket
 
 
@@ -65,6 +66,13 @@ class CatalogItem(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Derived, never typed: the description as sanitised HTML, whoever saves the row.
+        self.description_html = markdown.render(self.description)
+        if kwargs.get("update_fields") is not None and "description" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "description_html"}
+        super().save(*args, **kwargs)
 
     def definitions(self) -> list[variables.Variable]:
         """The form's variable definitions (uses a prefetch of ``variables`` when there is one)."""

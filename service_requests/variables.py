@@ -53,10 +53,12 @@ OPS_BY_TYPE = {
 # Longest text accepted whatever the definition says (a definition may set a lower max_length).
 TEXT_LIMITS = {TEXT: 255, TEXTAREA: 10_000}
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,49}", re.ASCII)
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+$"
 _EMAIL = re.compile(EMAIL_PATTERN)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-LINE_BREAK = "[\r\n]"
+# What text may not contain: line breaks in a single line; NUL anywhere (PostgreSQL cannot store it).
+LINE_BREAK = r"[\r\n\x00]"
+NUL = r"\x00"
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,9 @@ def _check_value(variable: Variable, value) -> tuple[object, list[str]]:
     if kind in (TEXT, TEXTAREA):
         if not isinstance(value, str):
             return value, ["Enter text."]
-        if kind == TEXT and re.search(LINE_BREAK, value):
+        if re.search(NUL, value):
+            errors.append("Enter text without NUL characters.")
+        elif kind == TEXT and re.search(LINE_BREAK, value):
             errors.append("Enter a single line (no line breaks).")
         limit = min(filter(None, [variable.max_length, TEXT_LIMITS[kind]]))
         if variable.required and value == "":
@@ -489,8 +493,7 @@ def _property(variable: Variable) -> dict:
         patterns = []
         if variable.regex:
             patterns.append(variable.regex)
-        if kind == TEXT:
-            value["not"] = {"pattern": LINE_BREAK}
+        value["not"] = {"pattern": LINE_BREAK if kind == TEXT else NUL}
         if patterns:
             value["pattern"] = patterns[0]
     elif kind == NUMBER:

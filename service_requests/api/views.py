@@ -34,6 +34,9 @@ ROUTING = ("assignment_group", "assignee", "impact", "urgency", "category")
 def _person(ref, field="requested_for"):
     if ref is None:
         return None
+    if isinstance(ref, str) and "\x00" in ref:
+        raise ValidationFailed("The request could not be submitted.",
+                               fields={field: ["Give a user id or an email address."]})
     lookup = {"pk": ref} if isinstance(ref, int) else {"email__iexact": str(ref).strip()}
     person = User.objects.filter(is_active=True, **lookup).exclude(role=User.Role.OPERATOR).first()
     if person is None:

@@ -34,6 +34,13 @@ class OrderLine:
     quantity: int = 1
     variables: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)
+    _definitions: list | None = field(default=None, repr=False, compare=False)
+
+    def definitions(self) -> list[variables.Variable]:
+        """The item's form, read once per line (checking and creating both need it)."""
+        if self._definitions is None:
+            self._definitions = self.catalog_item.definitions()
+        return self._definitions
 
 
 def resolve_user(ref):
@@ -59,7 +66,7 @@ def clean_line(line: OrderLine, *, requested_for) -> dict:
         errors["quantity"] = [f"Order between 1 and {MAX_QUANTITY}."]
     cleaned = {}
     try:
-        cleaned = variables.validate(item.definitions(), line.variables, files=line.files, resolve_user=resolve_user)
+        cleaned = variables.validate(line.definitions(), line.variables, files=line.files, resolve_user=resolve_user)
     except ValidationFailed as exc:
         errors.update(exc.fields)
     for name, upload in (line.files or {}).items():
@@ -123,7 +130,8 @@ def create_item(request: ServiceRequest, line: OrderLine, cleaned: dict, *, by, 
     """One requested item of ``request``, from a checked line. The approval engine starts here
     (``approvals.services.start_approval``), in the same transaction, for an item that names a chain."""
     item = line.catalog_item
-    files = {name: value for name, value in cleaned.items() if item_variable_type(item, name) == variables.ATTACHMENT}
+    kinds = {definition.name: definition.type for definition in line.definitions()}
+    files = {name: value for name, value in cleaned.items() if kinds.get(name) == variables.ATTACHMENT}
     answers = {name: value for name, value in cleaned.items() if name not in files}
     for name, upload in files.items():
         answers[name] = {"filename": attachment_rules.safe_filename(upload.name), "sha256": _sha256(upload)}
@@ -137,10 +145,6 @@ def create_item(request: ServiceRequest, line: OrderLine, cleaned: dict, *, by, 
     for upload in files.values():
         attachment_rules.store(ritm, upload=upload, by=by, is_public=True)
     return ritm
-
-
-def item_variable_type(item: CatalogItem, name: str) -> str:
-    return next((v.type for v in item.definitions() if v.name == name), "")
 
 
 def _sha256(upload) -> str:

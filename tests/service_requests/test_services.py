@@ -178,3 +178,24 @@ def test_the_guards_are_named_for_the_engines_that_register_them():
 def test_requesters_raise_requests_only_for_themselves_through_the_desk_service(tenant, requester):
     with pytest.raises(NotPermitted):
         services.create_request(by=requester, requester=AgentFactory(), catalog_item=CatalogItemFactory())
+
+
+def test_an_order_reads_each_item_form_once(tenant, requester, django_assert_max_num_queries):
+    """Statements do not grow with the form's variables: the form is read once per line."""
+    def item_with(count):
+        item = CatalogItemFactory()
+        for n in range(count):
+            CatalogVariableFactory(item=item, name=f"answer_{n}", type="text")
+        return item, {f"answer_{n}": f"Answer {n}" for n in range(count)}
+
+    make_request(by=requester)  # the tenant's configuration (priority matrix, SLA policies) is then cached
+    counts = []
+    for size in (1, 8):
+        item, answers = item_with(size)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            make_request(by=requester, item=item, variables=answers)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

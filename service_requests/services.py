@@ -213,7 +213,7 @@ def transition_request(request, action, *, by, fields=None, expected_version=Non
         if action == "cancel":
             reason = request.cancel_reason or "The request was cancelled."
             for item in open_items:
-                ticket_services.transition(item, "cancel", by=by if by.is_agent else SYSTEM,
+                ticket_services.transition(item, "cancel", by=by,
                                            fields={"cancel_reason": reason[:300]},
                                            comment=f"Cancelled with request {request.number}.")
     return request

@@ -20,7 +20,7 @@ REQUEST_TYPE = TicketType(
     counters=STANDARD_COUNTERS,
     templates={
         "detail_side": "service_requests/_request_side.html",
-        "portal_notice": "service_requests/_request_portal.html",
+        "portal_detail": "service_requests/_request_portal.html",
     },
     extensions=("sla",),
     nav_order=30,
@@ -40,7 +40,7 @@ REQUESTED_ITEM_TYPE = TicketType(
     templates={
         "detail_main": "service_requests/_item_main.html",
         "detail_side": "service_requests/_item_side.html",
-        "portal_notice": "service_requests/_item_main.html",
+        "portal_detail": "service_requests/_item_main.html",
     },
     extra_columns=(Column("Qty", lambda item: str(item.quantity)),),
     detail_related=("created_by", "request", "catalog_item"),

@@ -5,7 +5,7 @@ The request holds its items: it is open while any item is open and closes on its
 when the last one closes (service_requests.listeners); cancelling it cancels its open items.
 """
 
-from tickets.workflow import AGENT, REQUESTER, T, Workflow
+from tickets.workflow import T, Workflow
 
 # -- the requested item (RITM) ------------------------------------------------------------------------
 AWAITING_APPROVAL, IN_FULFILMENT, FULFILLED, REJECTED, CANCELLED = (
@@ -33,8 +33,8 @@ ITEM_WORKFLOW = Workflow(
         T("fulfil", {IN_FULFILMENT}, FULFILLED, "Mark fulfilled", guards=("all_tasks_done",), style="success"),
         T("reject", {AWAITING_APPROVAL, IN_FULFILMENT}, REJECTED, "Reject", requires=("rejection_reason",),
           style="danger"),
-        T("cancel", ITEM_OPEN, CANCELLED, "Cancel", requires=("cancel_reason",), roles={AGENT, REQUESTER},
-          style="danger"),
+        # The desk's, for now: the portal's requester actions take no fields, and a cancellation needs its reason.
+        T("cancel", ITEM_OPEN, CANCELLED, "Cancel", requires=("cancel_reason",), style="danger"),
     ),
 )
 
@@ -52,7 +52,6 @@ REQUEST_WORKFLOW = Workflow(
     transitions=(
         # Taken by the system when the last item closes; an agent may take it too once nothing is open.
         T("close", {OPEN}, CLOSED, "Close", guards=("all_items_closed",), style="success"),
-        T("cancel", {OPEN}, CANCELLED, "Cancel request", requires=("cancel_reason",), roles={AGENT, REQUESTER},
-          style="danger"),
+        T("cancel", {OPEN}, CANCELLED, "Cancel request", requires=("cancel_reason",), style="danger"),
     ),
 )

@@ -46,6 +46,8 @@ def test_order_and_land_on_the_request(portal, requester):
     assert request.items.get().variables == {"model": "power", "needs_monitor": True, "monitor_size": 27}
     page = portal.get(response["Location"]).content.decode()
     assert "What you ordered" in page and "In fulfilment" in page
+    item_page = portal.get(f"/portal/tickets/{request.items.get().number}/").content.decode()
+    assert "Order details" in item_page and "Power 16-inch" in item_page and "Monitor size (inches)" in item_page
 
 
 def test_refusals_are_on_their_fields_and_nothing_is_written(portal):

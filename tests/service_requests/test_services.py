@@ -159,7 +159,7 @@ def test_cancelling_a_request_cancels_its_open_items(tenant, agent, requester, s
     request = services.submit_request(by=requester, items=[line(CatalogItemFactory()), line(CatalogItemFactory())])
     done, still_open = request.created_items
     services.ticket_services.transition(done, "fulfil", by=agent)
-    services.transition_request(request, "cancel", by=requester, fields={"cancel_reason": "Changed my mind"})
+    services.transition_request(request, "cancel", by=agent, fields={"cancel_reason": "Changed my mind"})
     assert ServiceRequest.objects.get(pk=request.pk).state == "cancelled"
     assert RequestedItem.objects.get(pk=done.pk).state == "fulfilled"
     cancelled = RequestedItem.objects.get(pk=still_open.pk)

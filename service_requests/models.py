@@ -78,6 +78,10 @@ class CatalogItem(models.Model):
         """The form's variable definitions (uses a prefetch of ``variables`` when there is one)."""
         return [variable.definition() for variable in self.variables.all()]
 
+    def variables_schema(self) -> dict:
+        """The JSON Schema (draft 2020-12) of the ``variables`` an order of this item sends."""
+        return variables.json_schema(self.definitions(), title=self.name, description=self.short_description)
+
 
 class CatalogVariable(models.Model):
     """One question of an item's form (service_requests.variables says what each attribute means)."""

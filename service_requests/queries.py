@@ -39,10 +39,6 @@ def categories_for(user):
     return CatalogCategory.objects.filter(is_active=True, pk__in=orderable_by(user).values("category_id"))
 
 
-def items_of(request):
-    return RequestedItem.objects.filter(request=request).select_related("catalog_item").order_by("pk")
-
-
 def answer_rows(item: RequestedItem) -> list[dict]:
     """A requested item's answers as the desk and portal show them: label -> readable value, in form order.
 

@@ -189,6 +189,4 @@ class CatalogItemDetailSerializer(CatalogItemSerializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_variables_schema(self, item) -> dict:
-        from service_requests import variables
-
-        return variables.json_schema(item.definitions(), title=item.name, description=item.short_description)
+        return item.variables_schema()

@@ -52,3 +52,23 @@ def _stand_in_guards():
     yield
     guards.unregister("approved")
     guards.unregister("all_tasks_done")
+
+
+def test_answers_show_people_by_name_and_files_as_download_links(make_client, tenant, agent, requester):
+    from service_requests import services
+    from tests import files
+    from tests.factories import RequesterFactory
+    from tests.service_requests.factories import CatalogItemFactory, CatalogVariableFactory
+    from tickets.models import Attachment
+
+    item = CatalogItemFactory()
+    CatalogVariableFactory(item=item, name="manager", type="user", label="Approving manager", order=1)
+    CatalogVariableFactory(item=item, name="quote", type="attachment", label="Supplier quote", order=2)
+    boss = RequesterFactory(email="the.boss@example.test", full_name="Bea Boss")
+    request = services.submit_request(by=requester, items=[services.OrderLine(
+        catalog_item=item, variables={"manager": boss.email}, files={"quote": files.upload("quote.png", files.PNG)})])
+    ritm = request.created_items[0]
+    stored = Attachment.objects.get(ticket_type="service_requests.requesteditem", ticket_id=ritm.pk)
+    html = make_client(tenant, agent).get(f"/desk/requested-items/{ritm.number}/").content.decode()
+    assert "<th scope=\"row\">Approving manager</th>" in html and "Bea Boss" in html
+    assert f'href="/attachments/{stored.pk}/">quote.png</a>' in html

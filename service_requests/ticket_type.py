@@ -36,6 +36,8 @@ REQUESTED_ITEM_TYPE = TicketType(
     create=services.create_requested_item,
     # Each item's state is what the requester waits for: awaiting approval, in fulfilment, fulfilled.
     in_portal=True,
+    # The request's "we have received it" covers its items: one order, one mail.
+    mail_on_create=False,
     counters=STANDARD_COUNTERS,
     templates={
         "detail_main": "service_requests/_item_main.html",

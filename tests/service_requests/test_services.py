@@ -199,3 +199,11 @@ def test_an_order_reads_each_item_form_once(tenant, requester, django_assert_max
             make_request(by=requester, item=item, variables=answers)
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_an_order_of_several_items_is_one_received_mail(tenant, requester, mailoutbox,
+                                                        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        request = services.submit_request(by=requester, items=[line(CatalogItemFactory()), line(CatalogItemFactory())])
+    received = [m for m in mailoutbox if "We have received your request" in m.subject]
+    assert [m.subject.split("]")[0] for m in received] == [f"[{request.number}"]

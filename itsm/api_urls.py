@@ -15,6 +15,7 @@ urlpatterns = [
     path("v1/", include("incidents.api.urls")),
     path("v1/", include("problems.api.urls")),
     path("v1/", include("fulfilment.api.urls")),
+    path("v1/", include("service_requests.api.urls")),
     path("v1/my-work/", MyWorkView.as_view(), name="my-work"),
     path("v1/", include("accounts.api_urls")),
     path("v1/sla/", include("sla.api.urls")),

@@ -16,7 +16,9 @@ urlpatterns = [
     # One "settings" namespace for the settings pages of each floor: people and groups, the priority matrix.
     path("desk/settings/", include((account_settings.urlpatterns + ticket_settings.urlpatterns, "settings"))),
     path("desk/settings/sla/", include(("sla.urls", "sla"))),
+    path("desk/settings/catalogue/", include(("service_requests.urls_settings", "catalogue_settings"))),
     path("desk/", include(("tickets.urls_desk", "desk"))),
+    path("portal/catalogue/", include(("service_requests.urls_portal", "catalogue"))),
     path("portal/", include(("tickets.urls_portal", "portal"))),
     path("", include("tickets.urls")),
     path("", include("tenants.urls_tenant")),

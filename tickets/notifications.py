@@ -37,7 +37,11 @@ def _enqueue(event: events.TicketEvent, kind: str) -> None:
 
 @events.subscribe(events.CREATED)
 def on_created(event):
-    _enqueue(event, "created")
+    from tickets import types
+
+    ticket_type = types.for_model(event.ticket)
+    if ticket_type is None or ticket_type.mail_on_create:
+        _enqueue(event, "created")
 
 
 @events.subscribe(events.ASSIGNED)

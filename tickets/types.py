@@ -115,6 +115,9 @@ class TicketType:
     action_fields: dict = field(default_factory=dict)
     # How another process resolves a ticket of this type with a note (a problem resolving its incidents).
     resolve_with_note: Callable | None = None
+    # Whether creating one mails its requester "we have received it". A type whose tickets are made with
+    # another's, in the same write (a request's items), leaves that mail to the other: one order, one mail.
+    mail_on_create: bool = True
 
     @property
     def label_lower(self) -> str:

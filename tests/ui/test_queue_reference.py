@@ -371,7 +371,8 @@ def check_query_budget(client, slug: str, *, full: int, rows: int):
 
 
 def test_every_type_has_a_reference_case():
-    assert {ticket_type.slug for ticket_type in types.all_types()} == {"incidents", "problems", "tasks"}
+    assert {ticket_type.slug for ticket_type in types.all_types()} == {"incidents", "problems", "tasks", "requests",
+                                                                        "requested-items"}
 
 
 def test_incident_queue_matches_the_reference(viewer_client, people):
@@ -401,3 +402,67 @@ def test_task_queue_matches_the_reference(viewer_client, people):
     assert "INC[starter]" in rendered and "TASK[hand-over]" in rendered
     check_against_reference("tasks", rendered)
     check_query_budget(viewer_client, "tasks", full=4, rows=2)
+def order_rows(people, *, items: bool) -> Stable:
+    """Requests (or, with ``items``, their requested items) in each state, routed or not, for oneself or not."""
+    from service_requests.models import RequestedItem
+    from tests.service_requests.factories import CatalogItemFactory, make_request
+    from tickets import guards
+    from tickets import services as ticket_services
+    from tickets.write_guard import direct_writes
+
+    stable = Stable()
+    viewer, colleague = people["viewer"], people["colleague"]
+    laptop = CatalogItemFactory(name="Laptop & <dock>", price="1299.00")
+    chair = CatalogItemFactory(name="Office chair")
+
+    def new(name, minutes_ago, item=laptop, quantity=1, **fields):
+        with at(NOW - timedelta(minutes=minutes_ago)):
+            request = make_request(by=viewer, requested_for=fields.pop("requested_for", people["requester"]),
+                                   item=item, quantity=quantity, **fields)
+        ticket = request.created_items[0] if items else request
+        stable.ticket(request, f"{name}-request")
+        stable.ticket(request.created_items[0], f"{name}-item")
+        return ticket
+
+    new("new-unassigned", 30, title="Laptop for the new starter", impact=1, urgency=1)
+    new("routed", 3 * 24 * 60, item=chair, quantity=4, title="Chairs for the meeting room",
+        assignment_group=people["desk"], assignee=colleague, requested_for=people["far_away"])
+    waiting = new("awaiting-approval", 6 * 60, title="A second screen", assignment_group=people["network"])
+    if items:
+        with direct_writes("test set-up: the approval engine leaves an item awaiting approval"):
+            RequestedItem.objects.filter(pk=waiting.pk).update(state="awaiting_approval")
+    done = new("fulfilled", 9 * 24 * 60, title="Keyboard", requested_for=people["anonymous"])
+    guards.register("all_tasks_done", lambda ticket: None)
+    try:
+        with at(NOW - timedelta(days=3)):
+            ticket_services.transition(done.created_items[0] if not items else done, "fulfil", by=viewer)
+    finally:
+        guards.unregister("all_tasks_done")
+    for n in range(24):
+        new(f"filler-{n:02d}", 45 * n + 3, title=f"Standard order {n}", impact=1 + n % 3, urgency=1 + (n // 3) % 3,
+            assignment_group=people["network"] if n % 2 else None)
+    return stable
+
+
+ORDER_VIEWS = [("", False), ("?state=any&sort=-updated&unassigned=maybe&page=2", True),
+               ("?sort=number&per_page=50", False), ("?q=nothing+matches+this", True),
+               ("?q=order&state=open&priority=2&assignment_group={network}&sort=-opened", False),
+               ("?state=any&assignee={colleague}&mine=true", False)]
+ITEM_VIEWS = [*ORDER_VIEWS[:4], ("?q=order&state=in_fulfilment&priority=2&assignment_group={network}&sort=-opened", False),
+              ("?state=any&assignee={colleague}&mine=true", False)]
+
+
+def test_request_queue_matches_the_reference(viewer_client, people):
+    stable = order_rows(people, items=False)
+    rendered = render_views(viewer_client, "requests", ORDER_VIEWS, stable, people)
+    assert "Chairs for the meeting room" in rendered and "Closed" in rendered
+    check_against_reference("requests", rendered)
+    check_query_budget(viewer_client, "requests", full=5, rows=3)
+
+
+def test_requested_item_queue_matches_the_reference(viewer_client, people):
+    stable = order_rows(people, items=True)
+    rendered = render_views(viewer_client, "requested-items", ITEM_VIEWS, stable, people)
+    assert "Awaiting approval" in rendered and "<th scope=\"col\">Qty</th>" in rendered
+    check_against_reference("requested-items", rendered)
+    check_query_budget(viewer_client, "requested-items", full=5, rows=3)

@@ -136,8 +136,13 @@ class TicketUiBattery:
         response = agent_client.get(self.url(ticket).lower())
         html = response.content.decode()
         assert response.status_code == 200 and ticket.title in html
+        from tickets import guards
+
         for transition in self.model.workflow.available(ticket.state):
-            assert f'action="{self.url(ticket)}actions/{transition.name}/"' in html
+            if guards.refusal(transition, self.fresh(ticket)):  # a guarded step is shown disabled, with why
+                assert f'aria-describedby="blocked-{transition.name}"' in html
+            else:
+                assert f'action="{self.url(ticket)}actions/{transition.name}/"' in html
         assert agent_client.get(f"/desk/{self.ticket_type.slug}/{self.model.NUMBER_PREFIX}9999999/").status_code == 404
 
     def test_edit_and_stale_edit(self, agent_client, agent, requester):

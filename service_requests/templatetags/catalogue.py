@@ -1,0 +1,16 @@
+from django import template
+from django.templatetags.static import static
+
+from service_requests import icons, queries
+
+register = template.Library()
+
+
+@register.simple_tag
+def requested_item_answers(item):
+    return queries.answer_rows(item)
+
+
+@register.simple_tag
+def catalogue_icon(name):
+    return static(icons.static_path(name))

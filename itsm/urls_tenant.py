@@ -18,6 +18,8 @@ urlpatterns = [
     path("desk/settings/sla/", include(("sla.urls", "sla"))),
     path("desk/", include(("tickets.urls_desk", "desk"))),
     path("portal/", include(("tickets.urls_portal", "portal"))),
+    path("", include("approvals.urls")),
+    path("", include("approvals.urls_link")),
     path("", include("tickets.urls")),
     path("", include("tenants.urls_tenant")),
     path("api/", include("itsm.api_urls")),

@@ -126,8 +126,8 @@ def save_chain(*, by, chain: ApprovalChainDefinition | None = None, name: str, d
         chain.save()
         chain.stages.all().delete()
         StageDefinition.objects.bulk_create([
-            StageDefinition(chain=chain, **{field: stage.get(field) for field in STAGE_FIELDS if field in stage},
-                            **_defaults(stage)) for stage in stages])
+            StageDefinition(chain=chain, **{**{field: stage[field] for field in STAGE_FIELDS if field in stage},
+                                            **_defaults(stage)}) for stage in stages])
     return chain
 
 

@@ -13,11 +13,10 @@ goes after commit (``approvals.tasks``).
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
-
 from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from approvals import conditions, delegation, events, subjects
 from approvals.definitions import active_members
@@ -102,8 +101,16 @@ def _mail(kind: str, request_ids: list[int]) -> None:
         return
     from approvals.tasks import send_approval_mail
 
-    schema = connection.schema_name
-    transaction.on_commit(partial(send_approval_mail.delay, list(request_ids), kind, tenant=schema))
+    tenant = connection.tenant
+    ids = list(request_ids)
+
+    def enqueue():
+        # The commit may come after the writer left the tenant's schema (the tick ends in public);
+        # the task carries the tenant it was written in, in its headers and as an argument.
+        with tenant_context(tenant):
+            send_approval_mail.delay(ids, kind, tenant=tenant.schema_name)
+
+    transaction.on_commit(enqueue)
 
 
 # -- who approves ---------------------------------------------------------------------------------------

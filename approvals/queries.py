@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject, NullIf
 
 from approvals import delegation
@@ -88,8 +88,8 @@ class ChainView:
 def _decisions():
     rows = (ApprovalDecision.objects.filter(request=OuterRef("pk")).order_by("created_at", "id")
             .values(json=JSONObject(decision="decision", comment="comment", via="via", at="created_at",
-                                    by=Coalesce(NullIf(F("by__full_name"), ""), F("by__email")),
-                                    for_whom=Coalesce(NullIf(F("on_behalf_of__full_name"), ""),
+                                    by=Coalesce(NullIf(F("by__full_name"), Value("")), F("by__email")),
+                                    for_whom=Coalesce(NullIf(F("on_behalf_of__full_name"), Value("")),
                                                       F("on_behalf_of__email")))))
     return ArraySubquery(rows)
 

@@ -313,6 +313,9 @@ SPECTACULAR_SETTINGS = {
         "ProblemStateEnum": "problems.workflow.WORKFLOW.state_choices",
         "IncidentResolutionCodeEnum": "incidents.models.ResolutionCode",
         "ProblemResolutionCodeEnum": "problems.models.ResolutionCode",
+        "ApprovalStageStateEnum": "approvals.models.ApprovalStage.State",
+        "ApprovalRequestStateEnum": "approvals.models.ApprovalRequest.State",
+        "ApprovalStageKindEnum": "approvals.models.StageKind",
     },
     # Tags and operation ids start after the version: "incidents_list", not "v1_incidents_list".
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",

@@ -16,6 +16,7 @@ urlpatterns = [
     # One "settings" namespace for the settings pages of each floor: people and groups, the priority matrix.
     path("desk/settings/", include((account_settings.urlpatterns + ticket_settings.urlpatterns, "settings"))),
     path("desk/settings/sla/", include(("sla.urls", "sla"))),
+    path("desk/settings/approvals/", include(("approvals.urls_settings", "approval_settings"))),
     path("desk/", include(("tickets.urls_desk", "desk"))),
     path("portal/", include(("tickets.urls_portal", "portal"))),
     path("", include("approvals.urls")),

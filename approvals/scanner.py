@@ -85,7 +85,8 @@ def _process_chunk(tenant, chunk_size: int, now: datetime, done: Counter) -> int
                 stage_ids = _lock_due(tenant.schema_name, now, chunk_size)
                 if stage_ids:
                     connection.set_tenant(tenant)
-                    done.update(process_stages(stage_ids, now=now))
+                    with services.mail_in_bulk():
+                        done.update(process_stages(stage_ids, now=now))
                 return len(stage_ids)
         except Exception:
             logger.exception("approvals tick failed for a chunk; retrying its stages one by one",

@@ -12,6 +12,8 @@ goes after commit (``approvals.tasks``).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from django.apps import apps
 from django.db import connection, transaction
@@ -96,8 +98,29 @@ def _plan(stage: ApprovalStage, now: datetime) -> None:
 
 # -- mail after commit ---------------------------------------------------------------------------------
 
+# Mail queued inside ``mail_in_bulk``: {kind: [request ids]}, sent as one task per kind on commit.
+_mail_batch: ContextVar[dict | None] = ContextVar("approval_mail_batch", default=None)
+
+
+@contextmanager
+def mail_in_bulk():
+    """Inside a transaction that touches many stages (the tick's chunk): one mail task per kind, not per stage."""
+    batch: dict[str, list[int]] = {}
+    token = _mail_batch.set(batch)
+    try:
+        yield
+    finally:
+        _mail_batch.reset(token)
+    for kind, ids in batch.items():
+        _mail(kind, ids)
+
+
 def _mail(kind: str, request_ids: list[int]) -> None:
     if not request_ids:
+        return
+    batch = _mail_batch.get()
+    if batch is not None:
+        batch.setdefault(kind, []).extend(request_ids)
         return
     from approvals.tasks import send_approval_mail
 

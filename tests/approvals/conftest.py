@@ -3,7 +3,8 @@
 import pytest
 import time_machine
 
-from approvals.models import ApprovalChainDefinition, ApprovalRequest, StageDefinition
+from approvals.models import ApprovalRequest
+from tests.approvals.factories import ChainFactory, StageFactory
 from tests.factories import AgentFactory, GroupFactory, RequesterFactory, make_incident
 from tickets.models import TimelineEntry
 
@@ -33,10 +34,9 @@ def finance(tenant):
 @pytest.fixture
 def make_chain(tenant):
     def factory(*stages, name="Standard approval"):
-        chain = ApprovalChainDefinition.objects.create(name=name)
+        chain = ChainFactory(name=name)
         for order, stage in enumerate(stages, 1):
-            StageDefinition.objects.create(chain=chain, order=stage.pop("order", order),
-                                           name=stage.pop("name", f"Stage {order}"), **stage)
+            StageFactory(chain=chain, **{"order": order, **stage})
         return chain
 
     return factory

@@ -142,3 +142,19 @@ def test_a_ticket_being_saved_is_looked_at_again_shortly(tenant, employee, make_
     assert due == local(2026, 11, 30, 10, 0) + scanner.BUSY_DELAY
     assert tick(tenant, local(2026, 11, 30, 10, 0) + timedelta(seconds=5), capture) == {"reminder": 1}
     assert ApprovalStage.objects.get(pk=stage.pk).reminders_sent == 1
+
+
+def test_one_mail_task_per_kind_for_a_tick_over_many_stages(tenant, employee, make_chain, office, monkeypatch,
+                                                            mailoutbox, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    chain = make_chain({"kind": "manager", "calendar": office, "reminder_after_hours": 1})
+    for _ in range(3):
+        start(make_incident(by=employee), chain, employee, local(2026, 11, 30, 9, 0), capture)
+    sent = []
+    real = tasks.send_approval_mail.delay
+    monkeypatch.setattr(tasks.send_approval_mail, "delay", lambda ids, kind, **kw: sent.append((kind, len(ids)))
+                        or real(ids, kind, **kw))
+    mailoutbox.clear()
+    assert tick(tenant, local(2026, 11, 30, 10, 0), capture) == {"reminder": 3}
+    assert sent == [("reminder", 3)]
+    assert len(mailoutbox) == 3

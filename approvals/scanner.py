@@ -30,6 +30,7 @@ from django.utils import timezone
 from approvals import services
 from approvals.due.models import DueStage
 from approvals.models import Approval, ApprovalStage
+from tickets.services import timeline_in_bulk
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 1000
@@ -85,7 +86,8 @@ def _process_chunk(tenant, chunk_size: int, now: datetime, done: Counter) -> int
                 stage_ids = _lock_due(tenant.schema_name, now, chunk_size)
                 if stage_ids:
                     connection.set_tenant(tenant)
-                    with services.mail_in_bulk():
+                    # The chunk's timeline entries, due rows and mail each written once, at its end.
+                    with services.mail_in_bulk(), services.due_in_bulk(), timeline_in_bulk():
                         done.update(process_stages(stage_ids, now=now))
                 return len(stage_ids)
         except Exception:

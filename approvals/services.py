@@ -36,7 +36,6 @@ from approvals.models import (
 )
 from core.exceptions import InvalidTransition, NotPermitted, ValidationFailed
 from sla import business_time
-from sla.models import Calendar
 from sla.queries import schedule_for
 from tickets.models import TimelineEntry, ticket_type_label
 from tickets.services import SystemActor, record
@@ -73,19 +72,51 @@ def _note(ticket, *, by, body: str, event: str, approval: Approval, stage: Appro
 
 # -- the due index ------------------------------------------------------------------------------------
 
+# Due-index writes made inside ``due_in_bulk``: {stage id: next due moment or None}, written at its end.
+_due_batch: ContextVar[dict | None] = ContextVar("approval_due_batch", default=None)
+
+
 def sync_due(stage: ApprovalStage) -> None:
     """Write the stage's row in the public due index (same transaction as the stage)."""
     due = stage.next_due()
-    schema = connection.schema_name
-    if due is None:
-        DueStage.objects.filter(schema_name=schema, stage_id=stage.pk).delete()
-    else:
-        DueStage.objects.update_or_create(schema_name=schema, stage_id=stage.pk, defaults={"due_at": due})
+    batch = _due_batch.get()
+    if batch is not None:
+        batch[stage.pk] = due
+        return
+    _write_due(connection.schema_name, {stage.pk: due})
+
+
+def _write_due(schema: str, moments: dict) -> None:
+    """Upsert the rows with a moment, delete the others: at most two statements for any number of stages."""
+    gone = [pk for pk, due in moments.items() if due is None]
+    kept = [(pk, due) for pk, due in moments.items() if due is not None]
+    if gone:
+        DueStage.objects.filter(schema_name=schema, stage_id__in=gone).delete()
+    if kept:
+        table = DueStage._meta.db_table
+        values = ", ".join(["(%s, %s, %s::timestamptz)"] * len(kept))
+        params = [value for pk, due in kept for value in (schema, pk, due)]
+        with connection.cursor() as cursor:
+            cursor.execute(f'INSERT INTO public."{table}" (schema_name, stage_id, due_at) VALUES {values} '
+                           "ON CONFLICT (schema_name, stage_id) DO UPDATE SET due_at = EXCLUDED.due_at", params)
+
+
+@contextmanager
+def due_in_bulk():
+    """Inside the tick's chunk: the due index written once at the end, not once per stage."""
+    batch: dict[int, object] = {}
+    token = _due_batch.set(batch)
+    try:
+        yield
+    finally:
+        _due_batch.reset(token)
+    if batch:
+        _write_due(connection.schema_name, batch)
 
 
 def _schedule(stage: ApprovalStage):
-    calendar = stage.calendar if stage.calendar_id else Calendar.objects.filter(is_24x7=True).first()
-    return schedule_for(calendar) if calendar else business_time.Schedule.always()
+    # No calendar: the built-in 24x7 one, whose hours and holidays cannot be changed, so no need to read it.
+    return schedule_for(stage.calendar) if stage.calendar_id else business_time.Schedule.always()
 
 
 def _plan(stage: ApprovalStage, now: datetime) -> None:

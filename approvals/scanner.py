@@ -22,13 +22,14 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 
 from approvals import services
-from approvals.due.models import DueStage
+from approvals.due.models import DueStage, PendingMail
 from approvals.models import Approval, ApprovalStage
 from tickets.services import timeline_in_bulk
 
@@ -48,6 +49,7 @@ def tick(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, chunk_siz
     done: Counter = Counter()
     seen: set[tuple[str, int]] = set()
     try:
+        done["mail resent"] = resend_lost_mail(now)
         for _ in range(max_rounds):
             connection.set_schema_to_public()
             candidates = (DueStage.objects.filter(due_at__lte=now).order_by("due_at")
@@ -68,7 +70,35 @@ def tick(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, chunk_siz
                             break
     finally:
         connection.set_schema_to_public()
-    return done
+    return +done  # without the zero counts
+
+
+def resend_lost_mail(now: datetime, *, limit: int = 1000) -> int:
+    """Mail committed but still unsent after ``services.RESEND_AFTER``: enqueued again, once per tenant and kind.
+
+    The mail task takes each request's outbox row under lock, so a task that was only late mails no one twice.
+    """
+    from tenants.models import Tenant
+
+    connection.set_schema_to_public()
+    with transaction.atomic():
+        rows = list(PendingMail.objects.select_for_update(skip_locked=True).filter(due_at__lte=now).order_by()
+                    .values_list("pk", "schema_name", "kind", "request_id")[:limit])
+        if not rows:
+            return 0
+        PendingMail.objects.filter(pk__in=[row[0] for row in rows]).update(due_at=now + services.RESEND_AFTER)
+        by_tenant: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for _, schema, kind, request_id in rows:
+            by_tenant[(schema, kind)].append(request_id)
+        tenants = {t.schema_name: t for t in Tenant.objects.filter(schema_name__in={s for s, _ in by_tenant})}
+        gone = {schema for schema, _ in by_tenant} - set(tenants)
+        if gone:  # deleted tenants: nothing left to mail
+            PendingMail.objects.filter(schema_name__in=gone).delete()
+        for (schema, kind), ids in by_tenant.items():
+            if schema in tenants:
+                logger.warning("approval mail re-sent", extra={"tenant": schema, "kind": kind, "requests": len(ids)})
+                transaction.on_commit(partial(services.enqueue_mail, tenants[schema], kind, ids))
+    return len(rows)
 
 
 def _lock_due(schema: str, now: datetime, limit: int, stage_ids=None) -> list[int]:

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
+
 from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from approvals import conditions, delegation, events, subjects
-from approvals.definitions import active_members
-from approvals.due.models import DueStage
+from approvals.due.models import DueStage, PendingMail
 from approvals.models import (
     Approval,
     ApprovalChainDefinition,
@@ -146,25 +147,33 @@ def mail_in_bulk():
         _mail(kind, ids)
 
 
+# When mail whose task never ran is enqueued again by the tick.
+RESEND_AFTER = timedelta(minutes=5)
+
+
 def _mail(kind: str, request_ids: list[int]) -> None:
+    """Mail these requests' approvers after commit; an outbox row per request, written now, makes it certain."""
     if not request_ids:
         return
     batch = _mail_batch.get()
     if batch is not None:
         batch.setdefault(kind, []).extend(request_ids)
         return
-    from approvals.tasks import send_approval_mail
-
     tenant = connection.tenant
     ids = list(request_ids)
+    PendingMail.objects.bulk_create(
+        [PendingMail(schema_name=tenant.schema_name, request_id=pk, kind=kind, due_at=timezone.now() + RESEND_AFTER)
+         for pk in ids], ignore_conflicts=True)
+    transaction.on_commit(partial(enqueue_mail, tenant, kind, ids))
 
-    def enqueue():
-        # The commit may come after the writer left the tenant's schema (the tick ends in public);
-        # the task carries the tenant it was written in, in its headers and as an argument.
-        with tenant_context(tenant):
-            send_approval_mail.delay(ids, kind, tenant=tenant.schema_name)
 
-    transaction.on_commit(enqueue)
+def enqueue_mail(tenant, kind: str, request_ids: list[int]) -> None:
+    from approvals.tasks import send_approval_mail
+
+    # The commit may come after the writer left the tenant's schema (the tick ends in public);
+    # the task carries the tenant it was written in, in its headers and as an argument.
+    with tenant_context(tenant):
+        send_approval_mail.delay(list(request_ids), kind, tenant=tenant.schema_name)
 
 
 # -- who approves ---------------------------------------------------------------------------------------

@@ -96,7 +96,7 @@ def seed_approvals(tenant, n: int, *, due: bool) -> dict[str, list[int]]:
     from django_tenants.utils import schema_context
 
     from accounts.models import User
-    from approvals.due.models import DueStage
+    from approvals.due.models import DueStage, PendingMail
     from approvals.models import Approval, ApprovalChainDefinition, ApprovalRequest, ApprovalStage, StageDefinition
     from incidents.models import Incident
     from tickets.models import TimelineEntry
@@ -107,6 +107,7 @@ def seed_approvals(tenant, n: int, *, due: bool) -> dict[str, list[int]]:
     with schema_context(tenant.schema_name), transaction.atomic():
         TimelineEntry.objects.filter(kind="approval").delete()
         DueStage.objects.filter(schema_name=tenant.schema_name).delete()
+        PendingMail.objects.filter(schema_name=tenant.schema_name).delete()
         Approval.objects.all().delete()
         manager = User.objects.filter(role="agent").order_by("pk").first()
         director = User.objects.filter(role="agent").order_by("-pk").first()

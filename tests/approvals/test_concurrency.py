@@ -12,7 +12,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from approvals import scanner, services
-from approvals.due.models import DueStage
+from approvals.due.models import DueStage, PendingMail
 from approvals.models import Approval, ApprovalChainDefinition, ApprovalRequest, ApprovalStage, StageDefinition
 from core.exceptions import InvalidTransition
 from tickets.models import NotificationDelivery, TimelineEntry
@@ -92,6 +92,8 @@ def committed(tenant):
         approval, ticket = made["approval"], made["ticket"]
         stage_ids = list(ApprovalStage.objects.filter(approval=approval).values_list("pk", flat=True))
         DueStage.objects.filter(schema_name=tenant.schema_name, stage_id__in=stage_ids).delete()
+        PendingMail.objects.filter(schema_name=tenant.schema_name, request_id__in=ApprovalRequest.objects.filter(
+            stage_id__in=stage_ids).values_list("pk", flat=True)).delete()
         NotificationDelivery.objects.filter(ticket_type="incidents.incident", ticket_id=ticket.pk).delete()
         Approval.objects.filter(pk=approval.pk).delete()
         made["chain"].delete()

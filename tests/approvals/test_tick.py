@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from approvals import scanner, services, tasks
-from approvals.due.models import DueStage
+from approvals.due.models import DueStage, PendingMail
 from approvals.models import Approval, ApprovalStage
 from tests.approvals.conftest import approval_events, at, pending_requests
 from tests.factories import AgentFactory, make_incident
@@ -88,16 +88,37 @@ def test_a_redelivered_tick_task_fires_nothing_again(tenant, employee, make_chai
 
 
 def test_a_redelivered_mail_task_sends_once(tenant, employee, manager, make_chain, mailoutbox):
+    # The test's transaction never commits: the stage-start task was not enqueued, its outbox row waits.
     approval = services.start_approval(make_incident(by=employee), make_chain({"kind": "manager"}), by=employee)
     [request] = pending_requests(approval)
-    mailoutbox.clear()
+    assert PendingMail.objects.filter(schema_name=tenant.schema_name, request_id=request.pk,
+                                      kind="stage_started").exists()
     for _ in range(2):
-        tasks.send_approval_mail.apply(([request.pk], "reminder"), {"tenant": tenant.schema_name}, task_id="mail-1")
+        tasks.send_approval_mail.apply(([request.pk], "stage_started"), {"tenant": tenant.schema_name},
+                                       task_id="mail-1")
     assert len(mailoutbox) == 1
-    assert NotificationDelivery.objects.filter(task_id=f"mail-1:{request.pk}", kind="approval_reminder").count() == 1
+    assert NotificationDelivery.objects.filter(task_id=f"mail-1:{request.pk}", kind="approval_stage_started").count() == 1
+    assert not PendingMail.objects.filter(request_id=request.pk).exists()
     link = re.search(r"https?://[^/\s]+(/approvals/link/\S+/)", mailoutbox[0].body).group(1)
-    assert tasks.send_approval_mail.apply(([request.pk], "reminder"), {"tenant": "beta"}, task_id="x").result == 0
     assert link.startswith("/approvals/link/")
+    assert tasks.send_approval_mail.apply(([request.pk], "stage_started"), {"tenant": "beta"}, task_id="x").result == 0
+
+
+def test_a_lost_mail_task_is_enqueued_again_by_the_tick_and_a_late_one_mails_nobody_twice(
+        tenant, employee, manager, make_chain, mailoutbox, django_capture_on_commit_callbacks):
+    with at(local(2026, 11, 30, 9, 0)):
+        approval = services.start_approval(make_incident(by=employee), make_chain({"kind": "manager"}), by=employee)
+    [request] = pending_requests(approval)  # committed, but the worker died before enqueueing: no mail yet
+    assert mailoutbox == []
+    assert tick(tenant, local(2026, 11, 30, 9, 4), django_capture_on_commit_callbacks) == {}
+    assert mailoutbox == []
+    assert tick(tenant, local(2026, 11, 30, 9, 5), django_capture_on_commit_callbacks) == {"mail resent": 1}
+    assert [m.to for m in mailoutbox] == [[manager.email]]
+    # The original task turns up late: the outbox row is gone, so it mails no one.
+    assert tasks.send_approval_mail.apply(([request.pk], "stage_started"), {"tenant": tenant.schema_name},
+                                          task_id="late").result == 0
+    assert len(mailoutbox) == 1
+    assert tick(tenant, local(2026, 11, 30, 9, 20), django_capture_on_commit_callbacks) == {}
 
 
 def test_mail_goes_to_the_delegate_while_the_approver_is_away(tenant, employee, manager, make_chain, mailoutbox,

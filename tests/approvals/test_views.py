@@ -8,7 +8,7 @@ from approvals import delegation, queries, services
 from approvals.models import ApprovalRequest, OutOfOffice
 from incidents.ticket_type import INCIDENT_TYPE
 from tests.approvals.conftest import pending_requests
-from tests.factories import AgentFactory, RequesterFactory
+from tests.factories import AgentFactory, RequesterFactory, make_incident
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_others_get_404_and_another_tenant_nothing(tenant, waiting, make_client,
 
 def test_the_chain_for_display_is_two_queries(tenant, waiting, manager, ticket, django_assert_num_queries):
     services.decide(waiting, by=manager, decision="info", comment="Why?", via="portal")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(2):  # the stages with their approval; the requests with their decisions
         view = queries.latest_chain(ticket)
         assert [d["decision"] for d in view.stages[0].request_list[0].decision_log] == ["info"]
 
@@ -94,3 +94,29 @@ def test_out_of_office_form(tenant, manager, make_client):
     assert client.post("/portal/approvals/away/", {"clear": "1"}).status_code == 302
     assert not OutOfOffice.objects.filter(user=manager).exists()
     assert delegation.acting_for(manager.pk, on=date(2026, 12, 2)) == []
+
+
+def test_decisions_and_stage_changes_are_on_the_tickets_timeline(tenant, waiting, manager, ticket, agent, make_client):
+    services.decide(waiting, by=manager, decision="reject", comment="Not this quarter", via="portal")
+    page = make_client(tenant, agent).get(f"/desk/incidents/{ticket.number}/").content.decode()
+    assert page.count('class="tag tag-approval">Approval</span>') >= 4  # requested, started, rejected, chain rejected
+    assert "Maria Manager rejected stage 1, Line manager." in page and "Not this quarter" in page
+    portal = make_client(tenant, ticket.requester).get(f"/portal/tickets/{ticket.number}/").content.decode()
+    assert "Not this quarter" in portal  # the requester sees why
+
+
+def test_the_portal_list_costs_the_same_for_one_row_or_many(tenant, manager, employee, make_chain, make_client,
+                                                           django_assert_num_queries):
+    chain = make_chain({"kind": "manager"})
+    client = make_client(tenant, manager)
+    services.start_approval(make_incident(by=employee), chain, by=employee)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get("/portal/approvals/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/portal/approvals/")
+    for _ in range(4):
+        services.start_approval(make_incident(by=employee), chain, by=employee)
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert client.get("/portal/approvals/").content.decode().count("/portal/approvals/") >= 5

@@ -151,3 +151,65 @@ def test_two_ticks_at_once_remind_once(tenant, committed):
     stage.refresh_from_db()
     assert stage.reminders_sent == 1
     assert _stage_events(committed["ticket"], "reminder") == 1
+
+
+def test_the_tick_passes_a_ticket_someone_is_saving_and_takes_it_next_time(tenant, committed):
+    """Another connection holds the ticket (a decision or an agent's save): the tick never waits on it."""
+    from incidents.models import Incident
+    from django.db import transaction
+
+    stage = ApprovalStage.objects.get(approval=committed["approval"], order=1)
+    later = stage.next_reminder_at + timedelta(seconds=1)
+    locked, release, failures = threading.Event(), threading.Event(), []
+
+    def hold_the_ticket():
+        try:
+            connection.set_tenant(tenant)
+            with transaction.atomic():
+                Incident.objects.select_for_update().get(pk=committed["ticket"].pk)
+                locked.set()
+                release.wait(timeout=60)
+        except Exception as exc:  # surfaced below
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_ticket)
+    holder.start()
+    try:
+        assert locked.wait(timeout=30)
+        assert in_thread(tenant, lambda: scanner.tick(now=later)) == {}
+        due = DueStage.objects.get(schema_name=tenant.schema_name, stage_id=stage.pk).due_at
+        assert due == later + scanner.BUSY_DELAY
+    finally:
+        release.set()
+        holder.join()
+    assert not failures
+    assert in_thread(tenant, lambda: scanner.tick(now=later + scanner.BUSY_DELAY)) == {"reminder": 1}
+
+
+def test_a_decision_and_a_timeout_at_once_end_the_stage_once(tenant, committed):
+    first = committed["users"][0]
+    approval = committed["approval"]
+    stage = ApprovalStage.objects.get(approval=approval, order=1)
+
+    def arm_a_timeout():
+        ApprovalStage.objects.filter(pk=stage.pk).update(timeout_after_hours=1, timeout_action="reject",
+                                                         timeout_at=stage.next_reminder_at)
+        DueStage.objects.filter(schema_name=tenant.schema_name, stage_id=stage.pk).update(due_at=stage.next_reminder_at)
+
+    in_thread(tenant, arm_a_timeout)
+    request = ApprovalRequest.objects.get(stage=stage, approver=first)
+    later = stage.next_reminder_at + timedelta(seconds=1)
+    results = at_once(tenant, [lambda: services.decide(request, by=first, decision="approve", via="portal"),
+                               lambda: scanner.tick(now=later)])
+    decided, ticked = results
+    final = Approval.objects.get(pk=approval.pk)
+    stage.refresh_from_db()
+    if isinstance(decided, Exception):  # the timeout won: the approver is told it is over
+        assert isinstance(decided, InvalidTransition) and final.state == "rejected" and stage.state == "rejected"
+    else:  # the decision won: the tick found the stage over, or it passed the busy ticket by
+        assert stage.state == "approved" and final.state == "pending"
+        assert ticked.get("timeout", 0) == 0
+    assert _stage_events(committed["ticket"], "stage_approved") + _stage_events(committed["ticket"],
+                                                                                "rejected_chain") == 1

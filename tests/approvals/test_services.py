@@ -7,7 +7,7 @@ import pytest
 from approvals import events as approval_events_module
 from approvals import services
 from approvals.guard import approved
-from approvals.models import Approval, ApprovalStage
+from approvals.models import Approval
 from core.exceptions import InvalidTransition, NotPermitted, ValidationFailed
 from incidents.models import Incident
 from incidents.services import add_reply

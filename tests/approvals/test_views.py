@@ -120,3 +120,18 @@ def test_the_portal_list_costs_the_same_for_one_row_or_many(tenant, manager, emp
         services.start_approval(make_incident(by=employee), chain, by=employee)
     with django_assert_num_queries(len(one.captured_queries)):
         assert client.get("/portal/approvals/").content.decode().count("/portal/approvals/") >= 5
+
+
+def test_out_of_office_is_ones_own_in_ones_own_tenant(tenant, manager, make_client, other_tenant, in_other_tenant):
+    from approvals import delegation as delegation_services
+
+    deputy = RequesterFactory()
+    delegation_services.set_out_of_office(by=manager, delegate=deputy, starts_on=date(2026, 12, 1),
+                                          ends_on=date(2026, 12, 5))
+    with in_other_tenant():
+        stranger = RequesterFactory()
+        page = make_client(other_tenant, stranger).get("/portal/approvals/away/").content.decode()
+        assert str(deputy) not in page and "You are away" not in page
+        response = make_client(other_tenant, stranger).post("/portal/approvals/away/", {"clear": "1"})
+        assert response.status_code == 302
+    assert OutOfOffice.objects.filter(user=manager).exists()

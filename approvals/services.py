@@ -288,6 +288,12 @@ def start_approval(ticket, definition: ApprovalChainDefinition, *, by) -> Approv
             for row in stage_rows])
         stages = list(ApprovalStage.objects.filter(approval=approval).select_related("user", "group", "calendar")
                       .order_by("order"))
+        # Every stage the ticket's facts do not skip must have someone to ask now, not only the first:
+        # an order should be refused when it is placed, not when its second stage comes up.
+        facts = subjects.facts_for(locked)
+        for stage in stages:
+            if not _skip_reason(stage, facts):
+                approvers_for(stage, locked)
         _note(locked, by=by, body=f"Approval requested: {definition.name} ({len(stages)} "
                                   f"stage{'s' if len(stages) != 1 else ''}).", event="requested", approval=approval)
         _advance(locked, approval, stages, by=by, now=now)

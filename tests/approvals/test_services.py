@@ -262,3 +262,15 @@ def test_a_listener_can_move_the_ticket_in_the_same_transaction(ticket, employee
     finally:
         events._in_transaction[approval_events_module.APPROVED].remove(start_when_approved)
     assert Incident.objects.get(pk=ticket.pk).state == "in_progress"
+
+
+def test_a_later_stage_with_nobody_to_ask_is_refused_when_the_chain_starts(tenant, make_chain, agent):
+    orphan = RequesterFactory(full_name="Olga Orphan", manager=None)
+    chain = make_chain({"kind": "user", "user": agent, "name": "IT"}, {"kind": "manager", "name": "Manager"})
+    with pytest.raises(ValidationFailed, match=r"Stage 2 \(Manager\) cannot start: Olga Orphan has no manager"):
+        services.start_approval(make_incident(by=orphan), chain, by=orphan)
+    assert not Approval.objects.exists()
+    # Unless the ticket's facts skip that stage.
+    skipping = make_chain({"kind": "user", "user": agent}, {"kind": "manager", "skip_condition": {
+        "fact": "priority", "op": "eq", "value": 5}}, name="Skips the manager for P5")
+    assert services.start_approval(make_incident(by=orphan), skipping, by=orphan).state == "pending"

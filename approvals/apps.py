@@ -10,3 +10,13 @@ class ApprovalsConfig(AppConfig):
 
     name = "approvals"
     verbose_name = "Approvals"
+
+    def ready(self):
+        from approvals import listeners  # noqa: F401  (the requester's reply answers an approver's question)
+        from approvals.extension import ApprovalsExtension
+        from approvals.guard import approved
+        from tickets import extensions, guards
+
+        guards.register("approved", approved)
+        # The approval card on the ticket pages of every type that opts in (extensions=("approvals",)).
+        extensions.register(ApprovalsExtension())

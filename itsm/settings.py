@@ -224,6 +224,8 @@ CELERY_BEAT_SCHEDULE = {
     # The SLA scanner: cheap when nothing is due (one index probe), so it can run often.
     "sla-tick": {"task": "sla.tasks.sla_tick", "schedule": float(os.environ.get("SLA_TICK_SECONDS", "10")),
                  "options": {"expires": 30}},
+    # Approval reminders and timeouts from the public due index (approvals/scanner.py).
+    "approvals-tick": {"task": "approvals.tasks.approvals_tick", "schedule": 30.0, "options": {"expires": 60}},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -236,6 +238,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Failed logins per (tenant, username) and per (tenant, IP) before a lock-out window.
+# Seconds a signed approval link in mail stays usable (approvals/links.py); single use in any case.
+APPROVAL_LINK_MAX_AGE = int(os.environ.get("APPROVAL_LINK_MAX_AGE", str(7 * 24 * 3600)))
 LOGIN_RATE_LIMIT = {"attempts": int(os.environ.get("LOGIN_MAX_ATTEMPTS", "5")), "window_seconds": 900}
 
 LANGUAGE_CODE = "en-gb"
@@ -309,6 +313,9 @@ SPECTACULAR_SETTINGS = {
         "ProblemStateEnum": "problems.workflow.WORKFLOW.state_choices",
         "IncidentResolutionCodeEnum": "incidents.models.ResolutionCode",
         "ProblemResolutionCodeEnum": "problems.models.ResolutionCode",
+        "ApprovalStageStateEnum": "approvals.models.ApprovalStage.State",
+        "ApprovalRequestStateEnum": "approvals.models.ApprovalRequest.State",
+        "ApprovalStageKindEnum": "approvals.models.StageKind",
     },
     # Tags and operation ids start after the version: "incidents_list", not "v1_incidents_list".
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",

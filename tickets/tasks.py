@@ -87,14 +87,14 @@ def send_ticket_notification(self, model_label, ticket_id, kind, *, actor_id=Non
     # and clients recognise the copy by its Message-ID.
     domain = parseaddr(from_email)[1].rpartition("@")[2] or "localhost"
     message.extra_headers["Message-ID"] = f"<notification.{task_id}@{domain}>"
-    if not _send_once(message, task_id=task_id, model_label=model_label, ticket_id=ticket.pk, kind=kind,
+    if not send_once(message, task_id=task_id, model_label=model_label, ticket_id=ticket.pk, kind=kind,
                       recipient=recipient.email):
         logger.info("notification already sent", extra={"ticket": ticket.number, "kind": kind, "to": recipient.email})
         return
     logger.info("notification sent", extra={"ticket": ticket.number, "kind": kind, "to": recipient.email})
 
 
-def _send_once(message, *, task_id: str, model_label: str, ticket_id: int, kind: str, recipient: str) -> bool:
+def send_once(message, *, task_id: str, model_label: str, ticket_id: int, kind: str, recipient: str) -> bool:
     """Send ``message`` unless this task already did; False when it had.
 
     The delivery row is inserted before the send and committed after it: a second run of the

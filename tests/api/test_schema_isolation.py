@@ -24,6 +24,9 @@ from django_tenants.utils import schema_context
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import ApiToken, User
+from approvals import services as approval_services
+from approvals.models import (Approval, ApprovalChainDefinition, ApprovalDecision, ApprovalRequest, ApprovalStage,
+                              StageDefinition)
 from accounts.services import create_api_token
 from fulfilment import services as fulfilment_services
 from fulfilment.models import Task
@@ -271,7 +274,20 @@ def _order_and_link_target(index):
                                   "target": make_incident(by=owner, title=f"{marker} target").number}
 
 
-ID_MODELS = {calendar: Calendar, policy: Policy, clock: Clock, token: ApiToken, catalog_item: CatalogItem}
+def approval_chain(owner, marker):
+    chain = ApprovalChainDefinition.objects.create(name=f"{marker} chain", description=f"{marker} description")
+    StageDefinition.objects.create(chain=chain, order=1, name=f"{marker} stage", kind="user", user=owner)
+    return {"id": chain.pk}
+
+
+def approval_request(owner, marker):
+    chain = ApprovalChainDefinition.objects.get(pk=approval_chain(owner, marker)["id"])
+    approval = approval_services.start_approval(make_incident(by=owner, title=f"{marker} title"), chain, by=owner)
+    return {"id": ApprovalRequest.objects.get(stage__approval=approval).pk}
+
+
+ID_MODELS = {calendar: Calendar, policy: Policy, clock: Clock, token: ApiToken, catalog_item: CatalogItem,
+             approval_chain: ApprovalChainDefinition, approval_request: ApprovalRequest}
 
 
 # -- what each operation sends: a body that would change alpha's object if it ever reached it -------
@@ -379,6 +395,11 @@ CASES = {
     "tokens_destroy": Case(token),
     "catalog_items_retrieve": Case(catalog_item),
     "catalog_items_order_create": Case(catalog_item, fixed({"quantity": 1, "variables": {}})),
+    "approval_chains_retrieve": Case(approval_chain),
+    "approval_chains_update": Case(approval_chain, fixed({"name": "Replaced by the caller", "stages": [
+        {"order": 1, "name": "Manager", "kind": "manager"}]})),
+    "approvals_retrieve": Case(approval_request),
+    "approvals_decide_create": Case(approval_request, fixed({"decision": "approve"})),
 }
 def upload_body(params):
     return {"file": files.upload("caller.txt", b"uploaded by the caller")}
@@ -432,7 +453,8 @@ def _set_next(values: dict[str, int]) -> None:
 
 
 SNAPSHOT_MODELS = (User, ApiToken, TimelineEntry, Attachment, TicketLink, Calendar, WorkingHours, Holiday, Policy, Target,
-                   EscalationRule, Clock, Task, ServiceRequest, RequestedItem, CatalogItem)
+                   EscalationRule, Clock, Task, ServiceRequest, RequestedItem, CatalogItem, ApprovalChainDefinition,
+                   StageDefinition, Approval, ApprovalStage, ApprovalRequest, ApprovalDecision)
 
 
 def snapshot_of(tenant) -> dict:

@@ -17,7 +17,7 @@ from service_requests.models import Audience, CatalogCategory, CatalogItem, Cata
 
 CATEGORY_FIELDS = ("name", "description", "icon", "order", "is_active")
 ITEM_FIELDS = ("category", "name", "icon", "short_description", "description", "audience", "departments", "price",
-               "cost_centre", "delivery_target_hours", "is_active", "order")
+               "cost_centre", "approval_chain", "delivery_target_hours", "is_active", "order")
 VARIABLE_FIELDS = ("name", "type", "label", "required", "help_text", "default", "choices", "regex", "min_value",
                    "max_value", "min_length", "max_length", "show_when", "order")
 TASK_FIELDS = ("title", "description", "assignment_group", "step", "due_in_hours")
@@ -76,6 +76,8 @@ def save_item(*, by, item: CatalogItem | None = None, groups=None, **values) -> 
         errors["groups"] = ["Name at least one group that may order it."]
     if item.audience == Audience.DEPARTMENTS and not item.departments:
         errors["departments"] = ["Name at least one department that may order it."]
+    if item.approval_chain_id and not item.approval_chain.is_active:
+        errors["approval_chain"] = ["This approval chain is not active."]
     if item.price is not None and item.price < 0:
         errors["price"] = ["A price cannot be negative."]
     if errors:

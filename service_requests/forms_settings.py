@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from accounts.models import AssignmentGroup
+from approvals.models import ApprovalChainDefinition
 from service_requests import variables
 from service_requests.models import CatalogCategory, CatalogItem, FulfilmentTaskTemplate
 
@@ -25,13 +26,16 @@ class ItemForm(forms.ModelForm):
     class Meta:
         model = CatalogItem
         fields = ("category", "name", "icon", "short_description", "description", "audience", "groups",
-                  "departments", "price", "cost_centre", "delivery_target_hours", "is_active", "order")
+                  "departments", "price", "cost_centre", "approval_chain", "delivery_target_hours", "is_active",
+                  "order")
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["groups"].queryset = AssignmentGroup.objects.filter(is_active=True)
         self.fields["category"].queryset = CatalogCategory.objects.all()
+        self.fields["approval_chain"].queryset = ApprovalChainDefinition.objects.filter(is_active=True)
+        self.fields["approval_chain"].empty_label = "No approval: straight to fulfilment"
         if self.instance.pk:
             self.initial["departments"] = ", ".join(self.instance.departments or ())
 

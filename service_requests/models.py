@@ -53,6 +53,10 @@ class CatalogItem(models.Model):
                                    help_text="With 'requesters of the named departments': the departments' names.")
     price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     cost_centre = models.CharField(max_length=50, blank=True)
+    # The approvals an order of this item needs (approvals/); none: it goes straight to fulfilment.
+    approval_chain = models.ForeignKey("approvals.ApprovalChainDefinition", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+",
+                                       help_text="Empty: orders go straight to fulfilment.")
     delivery_target_hours = models.PositiveIntegerField(
         null=True, blank=True, help_text="Expected delivery time, in business hours: a target, not a promise.")
     is_active = models.BooleanField(default=True)

@@ -9,10 +9,15 @@ class ServiceRequestsConfig(AppConfig):
     verbose_name = "Service requests and catalogue"
 
     def ready(self):
-        from service_requests import listeners  # noqa: F401  (subscribes the request's closing)
+        from approvals import subjects
+        from service_requests import approval_subject, lifecycle, listeners  # noqa: F401  (they subscribe)
+        from service_requests.models import RequestedItem
         from service_requests.ticket_type import REQUEST_TYPE, REQUESTED_ITEM_TYPE
+        from sla import targets
         from tickets import guards, types
 
         types.register(REQUEST_TYPE)
         types.register(REQUESTED_ITEM_TYPE)
         guards.register("all_items_closed", listeners.all_items_closed)
+        subjects.register(RequestedItem, facts=approval_subject.facts, summary=approval_subject.summary)
+        targets.register(RequestedItem._meta.label_lower, approval_subject.delivery_seconds)

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from accounts.models import User
 from core.exceptions import NotPermitted, TicketError, ValidationFailed
-from service_requests import queries, variables
+from service_requests import lifecycle, queries, variables
 from service_requests.models import CatalogItem, RequestedItem, ServiceRequest
 from service_requests.workflow import CANCELLED
 from tickets import attachments as attachment_rules
@@ -127,8 +127,8 @@ def submit_request(*, by, requested_for=None, items: list[OrderLine], channel: s
 
 def create_item(request: ServiceRequest, line: OrderLine, cleaned: dict, *, by, channel: str, watchers=(),
                 title: str = "", assignment_group=None, assignee=None) -> RequestedItem:
-    """One requested item of ``request``, from a checked line. The approval engine starts here
-    (``approvals.services.start_approval``), in the same transaction, for an item that names a chain."""
+    """One requested item of ``request``, from a checked line, with its approval chain or its tasks started
+    in the same transaction (service_requests.lifecycle)."""
     item = line.catalog_item
     kinds = {definition.name: definition.type for definition in line.definitions()}
     files = {name: value for name, value in cleaned.items() if kinds.get(name) == variables.ATTACHMENT}
@@ -137,6 +137,7 @@ def create_item(request: ServiceRequest, line: OrderLine, cleaned: dict, *, by, 
         answers[name] = {"filename": attachment_rules.safe_filename(upload.name), "sha256": _sha256(upload)}
     ritm = ticket_services.create_ticket(
         RequestedItem, by=by, requester=request.requester, channel=channel, title=(title or item.name)[:200],
+        state=lifecycle.initial_state(item),
         fields={"request": request, "catalog_item": item, "quantity": line.quantity, "unit_price": item.price,
                 "cost_centre": item.cost_centre, "variables": answers, "category": request.category,
                 "impact": request.impact, "urgency": request.urgency, "assignment_group": assignment_group,
@@ -144,6 +145,7 @@ def create_item(request: ServiceRequest, line: OrderLine, cleaned: dict, *, by, 
         watchers=watchers)
     for upload in files.values():
         attachment_rules.store(ritm, upload=upload, by=by, is_public=True)
+    lifecycle.ordered(ritm, by=by)
     return ritm
 
 

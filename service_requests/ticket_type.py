@@ -46,6 +46,7 @@ REQUESTED_ITEM_TYPE = TicketType(
     },
     extra_columns=(Column("Qty", lambda item: str(item.quantity)),),
     detail_related=("created_by", "request", "catalog_item"),
-    extensions=("sla",),
+    # Its approval chain and its fulfilment tasks on its page (approvals/, fulfilment/).
+    extensions=("sla", "approvals", "tasks"),
     nav_order=31,
 )

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from jsonschema import Draft202012Validator
 
 from core.exceptions import ValidationFailed
-from service_requests.variables import (Condition, Variable, is_shown, json_schema, validate,
+from service_requests.variables import (OPS_BY_TYPE, Condition, Variable, is_shown, json_schema, validate,
                                         validate_definitions)
 
 RICH = [
@@ -133,3 +133,80 @@ def test_server_and_schema_agree_on_random_submissions(submitted):
                              optional={"start": dates, "count": st.integers(-1, 12), "os": st.sampled_from(["linux", "windows"])}))
 def test_they_agree_near_the_bounds(submitted):
     assert server_accepts(submitted) == VALIDATOR.is_valid(submitted), submitted
+
+
+# -- random forms ----------------------------------------------------------------------------------
+
+KINDS = ["text", "textarea", "number", "date", "choice", "multi_choice", "checkbox", "user"]
+OPTIONS = (("a", "A"), ("b", "B"), ("c", "C"))
+VALUES_OF = {
+    "text": st.sampled_from(["", "x", "abc", "abcdef", "a\nb", "AB12"]),
+    "textarea": st.sampled_from(["", "x", "abc", "line\nbreak", "abcdefgh"]),
+    "number": st.integers(-2, 12) | st.sampled_from([0.5, 5.0, "5"]),
+    "date": st.dates(date(2025, 12, 25), date(2026, 1, 10)).map(date.isoformat) | st.just("2026-02-30"),
+    "choice": st.sampled_from(["a", "b", "c", "z", ""]),
+    "multi_choice": st.lists(st.sampled_from(["a", "b", "c", "z"]), max_size=3),
+    "checkbox": st.booleans(),
+    "user": st.sampled_from([1, 0, "x@y", "nobody", 2.0]),
+}
+
+
+@st.composite
+def variable_of(draw, index, earlier):
+    kind = draw(st.sampled_from(KINDS))
+    fields = {"required": draw(st.booleans()), "order": index}
+    if kind in ("choice", "multi_choice"):
+        fields["choices"] = OPTIONS
+    if kind in ("text", "textarea"):
+        fields["min_length"] = draw(st.none() | st.integers(0, 3))
+        fields["max_length"] = draw(st.none() | st.integers(4, 6))
+        fields["regex"] = draw(st.sampled_from(["", "^[a-z]+$", "b"]))
+    if kind == "number":
+        fields["min_value"] = draw(st.none() | st.sampled_from(["0", "1.5"]))
+        fields["max_value"] = draw(st.none() | st.sampled_from(["5", "10"]))
+    if kind == "date":
+        fields["min_value"] = draw(st.none() | st.just("2025-12-31"))
+        fields["max_value"] = draw(st.none() | st.just("2026-01-05"))
+    conditions = []
+    usable = [v for v in earlier if v.type in ("text", "number", "choice", "multi_choice", "checkbox", "date")]
+    if usable and draw(st.booleans()):
+        controller = draw(st.sampled_from(usable))
+        op = draw(st.sampled_from(sorted(OPS_BY_TYPE[controller.type])))
+        value = None
+        if op in ("eq", "ne"):
+            value = {"text": "abc", "number": 5, "choice": "a", "checkbox": True, "date": "2026-01-01"}[controller.type]
+        elif op == "in":
+            value = {"text": ["abc", "x"], "number": [1, 5], "choice": ["a", "b"], "multi_choice": ["a"]}[
+                controller.type]
+        conditions.append(Condition(controller.name, op, value))
+    return Variable(f"v{index}", kind, f"Question {index}", show_when=tuple(conditions), **fields)
+
+
+@st.composite
+def form_and_answers(draw):
+    form = []
+    for index in range(draw(st.integers(1, 5))):
+        form.append(draw(variable_of(index, form)))
+    answers = {}
+    for variable in form:
+        if draw(st.integers(0, 2)):
+            answers[variable.name] = draw(VALUES_OF[variable.type] | st.none())
+    if not draw(st.integers(0, 5)):
+        answers[draw(st.sampled_from(["other", "v9"]))] = draw(json_values)
+    return form, answers
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(form_and_answers())
+def test_server_and_schema_agree_on_random_forms(case):
+    form, answers = case
+    validate_definitions(form)  # the strategy makes only forms a tenant admin could save
+    schema = json_schema(form)
+    Draft202012Validator.check_schema(schema)
+    try:
+        validate(form, answers)
+        accepted = True
+    except ValidationFailed:
+        accepted = False
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    assert accepted == validator.is_valid(answers), (form, answers, [e.message for e in validator.iter_errors(answers)])

@@ -31,6 +31,10 @@ def unregister(name: str) -> None:
     _GUARDS.pop(name, None)
 
 
+def registered(name: str) -> Callable | None:
+    return _GUARDS.get(name)
+
+
 def refusal(transition, ticket) -> str | None:
     """Why ``ticket`` may not take ``transition`` now, from the first guard that refuses; or None."""
     for name in transition.guards:

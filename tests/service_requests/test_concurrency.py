@@ -7,7 +7,7 @@ from django.db import connection, connections
 from service_requests import services
 from service_requests.models import CatalogCategory, CatalogItem, RequestedItem, ServiceRequest
 from tests.factories import AgentFactory
-from tickets import guards
+from tests.guards import stand_in
 from tickets import services as ticket_services
 from tickets.models import TimelineEntry
 from tickets.write_guard import direct_writes
@@ -54,7 +54,7 @@ def test_two_last_items_closing_at_once_close_the_request_once(tenant, monkeypat
         return decide(request_id)
 
     monkeypatch.setattr(services, "close_request_if_done", after_both)
-    guards.register("all_tasks_done", lambda ticket: None)
+    restore_guards = stand_in("all_tasks_done")
     try:
         workers = [in_thread(tenant, lambda item=item: ticket_services.transition(item, "fulfil", by=made["agent"]))
                    for item in made["request"].created_items]
@@ -67,7 +67,7 @@ def test_two_last_items_closing_at_once_close_the_request_once(tenant, monkeypat
                                               kind="transition")
         assert closes.count() == 1
     finally:
-        guards.unregister("all_tasks_done")
+        restore_guards()
 
         def clean_up():  # the set-up committed outside the test's transaction
             with direct_writes("test clean-up"):

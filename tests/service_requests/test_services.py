@@ -8,19 +8,18 @@ from service_requests.models import Audience, RequestedItem, ServiceRequest
 from service_requests.workflow import ITEM_WORKFLOW
 from tests import files
 from tests.factories import AgentFactory, GroupFactory, RequesterFactory
-from tests.service_requests.factories import CatalogItemFactory, CatalogVariableFactory, laptop_item, make_request
-from tickets import guards
+from tests.service_requests.factories import (CatalogItemFactory, CatalogVariableFactory, TaskTemplateFactory, laptop_item,
+                                              make_request)
+from tests.guards import stand_in
 from tickets.models import Attachment, TimelineEntry
 from tickets.workflow import RESOLVES
 
 
 @pytest.fixture
 def stand_in_guards():
-    guards.register("approved", lambda ticket: None)
-    guards.register("all_tasks_done", lambda ticket: None)
+    restore_guards = stand_in("approved", "all_tasks_done")
     yield
-    guards.unregister("approved")
-    guards.unregister("all_tasks_done")
+    restore_guards()
 
 
 def line(item, **kwargs):
@@ -142,8 +141,10 @@ def test_the_request_closes_with_its_last_item_as_the_system(tenant, agent, requ
 
 def test_a_refused_last_step_leaves_the_request_open(tenant, agent, requester):
     """The item's fulfilment needs its tasks done; a refusal changes neither the item nor the request."""
-    request = make_request(by=requester)
-    with pytest.raises(InvalidTransition):
+    item = CatalogItemFactory()
+    TaskTemplateFactory(item=item, title="Set it up")  # an open task: "all tasks done" refuses
+    request = make_request(by=requester, item=item)
+    with pytest.raises(InvalidTransition, match="1 of 1 tasks"):
         services.ticket_services.transition(request.created_items[0], "fulfil", by=agent)
     assert ServiceRequest.objects.get(pk=request.pk).state == "open"
 

@@ -406,7 +406,7 @@ def order_rows(people, *, items: bool) -> Stable:
     """Requests (or, with ``items``, their requested items) in each state, routed or not, for oneself or not."""
     from service_requests.models import RequestedItem
     from tests.service_requests.factories import CatalogItemFactory, make_request
-    from tickets import guards
+    from tests.guards import stand_in
     from tickets import services as ticket_services
     from tickets.write_guard import direct_writes
 
@@ -432,12 +432,12 @@ def order_rows(people, *, items: bool) -> Stable:
         with direct_writes("test set-up: the approval engine leaves an item awaiting approval"):
             RequestedItem.objects.filter(pk=waiting.pk).update(state="awaiting_approval")
     done = new("fulfilled", 9 * 24 * 60, title="Keyboard", requested_for=people["anonymous"])
-    guards.register("all_tasks_done", lambda ticket: None)
+    restore_guards = stand_in("all_tasks_done")
     try:
         with at(NOW - timedelta(days=3)):
             ticket_services.transition(done.created_items[0] if not items else done, "fulfil", by=viewer)
     finally:
-        guards.unregister("all_tasks_done")
+        restore_guards()
     for n in range(24):
         new(f"filler-{n:02d}", 45 * n + 3, title=f"Standard order {n}", impact=1 + n % 3, urgency=1 + (n // 3) % 3,
             assignment_group=people["network"] if n % 2 else None)

@@ -5,7 +5,7 @@ import pytest
 from service_requests.models import RequestedItem
 from tests.service_requests.factories import CatalogItemFactory, laptop_item, make_requested_item
 from tests.ui.ticket_ui_battery import TicketUiBattery
-from tickets import guards
+from tests.guards import stand_in
 from tickets.write_guard import direct_writes
 
 
@@ -47,11 +47,9 @@ class TestRequestedItemUi(TicketUiBattery):
 
 @pytest.fixture(autouse=True)
 def _stand_in_guards():
-    guards.register("approved", lambda ticket: None)
-    guards.register("all_tasks_done", lambda ticket: None)
+    restore_guards = stand_in("approved", "all_tasks_done")
     yield
-    guards.unregister("approved")
-    guards.unregister("all_tasks_done")
+    restore_guards()
 
 
 def test_answers_show_people_by_name_and_files_as_download_links(make_client, tenant, agent, requester):

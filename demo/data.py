@@ -170,11 +170,32 @@ def populate_tenant(tenant: Tenant, *, seed: int = 7) -> None:
                 incident_services.update_incident(child, by=admin, changes={"parent": major})
 
 
+@transaction.atomic
+def populate_catalogue(tenant: Tenant) -> None:
+    """The service catalogue, its approvers and orders; also for demo tenants seeded before it existed."""
+    from demo import catalogue
+    from demo import sla as sla_demo
+
+    with schema_context(tenant.schema_name):
+        slug = tenant.slug
+        admin = User.objects.get(email=f"admin@{slug}.example")
+        requester = User.objects.get(email=f"user@{slug}.example")
+        colleague = User.objects.filter(full_name="Chris Taylor").first() or requester
+        others = User.objects.filter(role=User.Role.REQUESTER, full_name__in=REQUESTERS)
+        manager = catalogue.ensure_manager(slug=slug, password=DEMO_PASSWORD, requester=requester, admin=admin,
+                                           colleagues=others)
+        sla_demo.configure_requests(admin=admin)
+        catalogue.populate(admin=admin, agent=User.objects.get(email=f"agent@{slug}.example"), requester=requester,
+                           manager=manager, colleague=colleague,
+                           groups={g.name: g for g in AssignmentGroup.objects.all()})
+
+
 def seed_demo(stdout=None) -> None:
     tenant_services.ensure_public_tenant()
     ensure_operator()
     for slug in TENANTS:
         tenant = ensure_tenant(slug)
         populate_tenant(tenant)
+        populate_catalogue(tenant)
         if stdout:
             stdout.write(f"tenant {slug}: {tenant_services.absolute_url(tenant_services.tenant_host(slug))}")

@@ -55,3 +55,21 @@ def configure(tenant, *, admin) -> None:
             description=f"{'Halved targets for VIP requesters' if vip else 'Targets for every other incident'}; "
                         "P1 round the clock, the rest in office hours.",
             targets=targets, escalations=ladder)
+
+
+
+def configure_requests(*, admin) -> None:
+    """Requested items: their resolution target is their catalogue item's delivery time (sla.targets);
+    this policy gives the office-hours calendar it is counted on, and a default of five working days."""
+    from sla.models import Policy
+
+    if Policy.objects.filter(ticket_type="service_requests.requesteditem").exists():
+        return
+    office = Calendar.objects.get(name="Office hours")
+    configuration.save_policy(
+        by=admin, name="Service requests", ticket_type="service_requests.requesteditem", order=100,
+        description="Delivery in office hours: each catalogue item's expected delivery time, else five days.",
+        pause_states=["awaiting_approval"],
+        targets=[{"metric": Metric.RESOLUTION, "priority": priority, "duration_seconds": 45 * HOUR, "calendar": office}
+                 for priority in range(1, 6)],
+        escalations=[{"metric": Metric.RESOLUTION, "threshold": 75, "action": "notify_group"}])

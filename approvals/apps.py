@@ -18,5 +18,8 @@ class ApprovalsConfig(AppConfig):
         from tickets import extensions, guards
 
         guards.register("approved", approved)
+        from approvals import portal
+
+        portal.register()
         # The approval card on the ticket pages of every type that opts in (extensions=("approvals",)).
         extensions.register(ApprovalsExtension())

@@ -11,6 +11,7 @@ class ServiceRequestsConfig(AppConfig):
     def ready(self):
         from approvals import subjects
         from service_requests import approval_subject, lifecycle, listeners  # noqa: F401  (they subscribe)
+        from service_requests import portal
         from service_requests.models import RequestedItem
         from service_requests.ticket_type import REQUEST_TYPE, REQUESTED_ITEM_TYPE
         from sla import targets
@@ -21,3 +22,4 @@ class ServiceRequestsConfig(AppConfig):
         guards.register("all_items_closed", listeners.all_items_closed)
         subjects.register(RequestedItem, facts=approval_subject.facts, summary=approval_subject.summary)
         targets.register(RequestedItem._meta.label_lower, approval_subject.delivery_seconds)
+        portal.register()

@@ -1,6 +1,9 @@
 """Reads of the catalogue: what a person may order, and the rows pages and the API show."""
 
-from django.db.models import Prefetch, Q
+from datetime import timedelta
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
 
 from service_requests.models import Audience, CatalogCategory, CatalogItem, CatalogVariable, RequestedItem
 
@@ -81,3 +84,18 @@ def answer_rows(item: RequestedItem) -> list[dict]:
     for name, value in answers.items():
         rows.append({"name": name, "label": name, "value": value, "text": str(value), "attachment": None})
     return rows
+
+
+def search(user, q: str):
+    """What ``user`` may order whose name or descriptions contain ``q`` (the portal's catalogue search)."""
+    return orderable_by(user).filter(Q(name__icontains=q) | Q(short_description__icontains=q)
+                                     | Q(description__icontains=q))
+
+
+def popular_for(user, *, limit: int = 6, days: int = 90) -> list[CatalogItem]:
+    """The items ordered most in the last ``days`` that ``user`` may order, then the catalogue's own order."""
+    since = timezone.now() - timedelta(days=days)
+    counts = dict(RequestedItem.objects.filter(opened_at__gte=since).values("catalog_item")
+                  .annotate(n=Count("id")).order_by("-n").values_list("catalog_item", "n")[:50])
+    items = list(orderable_by(user)[:200])
+    return sorted(items, key=lambda item: -counts.get(item.pk, 0))[:limit]

@@ -1,7 +1,6 @@
 """The catalogue in the portal: browse and search what one may order, order it with its form."""
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 
@@ -17,7 +16,7 @@ def catalogue(request):
     items = queries.orderable_by(request.user)
     q = (request.GET.get("q") or "").strip()[:100]
     if q:
-        items = items.filter(Q(name__icontains=q) | Q(short_description__icontains=q) | Q(description__icontains=q))
+        items = queries.search(request.user, q)
     by_category: dict = {}
     for item in items:
         by_category.setdefault(item.category, []).append(item)

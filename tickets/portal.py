@@ -22,6 +22,7 @@ class PortalLink:
     key: str  # the page's ``nav`` value, which marks the link as the current page
     label: str
     url_name: str
+    # Below 100: before "Report an issue" and "My tickets"; from 100: after them.
     order: int = 100
     # (user) -> int: a number shown beside the label (what waits for the viewer); 0 shows none.
     count: Callable | None = None

@@ -15,7 +15,7 @@ def _search(request, q: str, limit: int) -> list[portal.SearchResult]:
 
 def _popular(request) -> dict | None:
     items = queries.popular_for(request.user)
-    return {"items": items} if items else None
+    return {"items": items, "recent": queries.recently_ordered_by(request.user)} if items else None
 
 
 def register() -> None:

@@ -99,3 +99,12 @@ def popular_for(user, *, limit: int = 6, days: int = 90) -> list[CatalogItem]:
                   .annotate(n=Count("id")).order_by("-n").values_list("catalog_item", "n")[:50])
     items = list(orderable_by(user)[:200])
     return sorted(items, key=lambda item: -counts.get(item.pk, 0))[:limit]
+
+
+def recently_ordered_by(user, *, limit: int = 3) -> list[CatalogItem]:
+    """The items ``user`` ordered (for themselves or someone else) most recently, that they may still order."""
+    recent = (RequestedItem.objects.filter(Q(requester=user) | Q(created_by=user)).order_by("-opened_at", "-id")
+              .values_list("catalog_item", flat=True)[:20])
+    ids = list(dict.fromkeys(recent))[:limit]
+    orderable = {item.pk: item for item in orderable_by(user).filter(pk__in=ids)}
+    return [orderable[pk] for pk in ids if pk in orderable]

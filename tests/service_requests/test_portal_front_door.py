@@ -15,6 +15,7 @@ def test_home_shows_popular_requests_the_viewer_may_order(make_client, tenant, r
     assert "Popular requests" in html and "Laptop" in html and "A new laptop" in html
     assert "Finance-only token" not in html
     assert ">Order something</a>" in html
+    assert "Order again" in html  # what the viewer ordered before, first
 
 
 def test_the_one_search_finds_catalogue_items_but_not_those_one_may_not_order(make_client, tenant, requester):

@@ -9,6 +9,7 @@ from django.apps import apps
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject, NullIf
+from django.utils.dateparse import parse_datetime
 
 from approvals import delegation
 from approvals.models import Approval, ApprovalDecision, ApprovalRequest, ApprovalStage
@@ -108,6 +109,8 @@ def _with_requests(stages) -> ChainView:
                 .annotate(decision_log=_decisions()).order_by("created_at", "id"))
     by_stage: dict[int, list] = defaultdict(list)
     for request in requests:
+        for decision in request.decision_log or ():  # JSON carries the moment as text: show it as a moment
+            decision["at"] = parse_datetime(decision["at"]) if isinstance(decision.get("at"), str) else decision.get("at")
         by_stage[request.stage_id].append(request)
     for stage in stages:
         stage.request_list = by_stage.get(stage.pk, [])

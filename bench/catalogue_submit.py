@@ -223,8 +223,8 @@ def count_queries(host: str, token: str, path: str, bodies: list[dict]):
     from bench import querycount
 
     api = querycount.api_client(host, token)
-    querycount.post_json(api, path, bodies[0])  # warm-up: token stamp, per-tenant caches
-    return [querycount.post_json(api, path, body) for body in bodies[1:4]]
+    warm = querycount.post_json(api, path, bodies[0])  # warm-up: token stamp, per-tenant caches
+    return warm.status, [querycount.post_json(api, path, body) for body in bodies[1:4]]
 
 
 def profile_orders(host: str, token: str, path: str, bodies: list[dict], n: int) -> str:
@@ -239,15 +239,18 @@ def profile_orders(host: str, token: str, path: str, bodies: list[dict], n: int)
     profiler = cProfile.Profile()
     started = time.process_time()
     profiler.enable()
+    statuses = {}
     for i in range(n):
-        api.post(path, data=json.dumps(bodies[i % len(bodies)]), content_type="application/json")
+        status = api.post(path, data=json.dumps(bodies[i % len(bodies)]), content_type="application/json").status_code
+        statuses[status] = statuses.get(status, 0) + 1
     profiler.disable()
     cpu_ms = 1000 * (time.process_time() - started) / n
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("tottime").print_stats(30)
     stats.sort_stats("cumulative").print_stats(60)
-    return f"{n} orders in-process under cProfile: {cpu_ms:.1f} ms CPU each (profiled)\n\n" + out.getvalue()
+    return (f"{n} orders in-process under cProfile (statuses {statuses}): {cpu_ms:.1f} ms CPU each (profiled)\n\n"
+            + out.getvalue())
 
 
 # Layers of bench/layers.py plus the order path's own parts (their Python; SQL inside stays SQL).
@@ -344,9 +347,8 @@ def main(argv=None) -> int:
                                                      f"{text}\n")
         print(text)
         return 0
-    queries = count_queries(host, token, path, bodies)
+    warm_status, queries = count_queries(host, token, path, bodies)
     profile = profile_orders(host, token, path, bodies, args.profile) if args.profile else ""
-    ok_in_process = sum(1 for q in queries if q.status == 201) + 1  # + the warm-up (checked below)
 
     auth = {"Authorization": f"Token {token}"}
     with server.gunicorn(host=host, workers=args.workers, log_path=RESULTS / "catalogue-gunicorn.log") as (port, master):
@@ -375,7 +377,8 @@ def main(argv=None) -> int:
     created_wrk = wrk_statuses.get(201, 0)
     app_ms, db_ms = sampler.use.per_request_ms(max(1, load.requests))
     cores = os.cpu_count() or 1
-    every_201 = set(wrk_statuses) == {201} and load.socket_errors == 0 and set(seq.statuses) == {201}
+    every_201 = (set(wrk_statuses) == {201} and load.socket_errors == 0 and set(seq.statuses) == {201}
+                 and warm_status == 201 and all(q.status == 201 for q in queries))
     # wrk stops at its deadline with up to one order in flight per connection: the server may finish
     # (and commit) those after wrk stopped reading, so they are created without a 201 being counted.
     in_flight = wrk_check["items"] - created_wrk
@@ -410,8 +413,8 @@ def main(argv=None) -> int:
         f"{len(bodies)} bodies.", "",
         "Machine: " + ", ".join(f"{k}: {v}" for k, v in report.machine().items()), "",
         f"Load average (1/5/15 min): {load_line}", "", table, "",
-        f"gunicorn tracebacks: {tracebacks}. In-process orders (warm-up + counted{' + profiled' if profile else ''}): "
-        f"{ok_in_process + args.profile}. Redis `celery` queue: {queue_before} before, {queue_after} after "
+        f"gunicorn tracebacks: {tracebacks}. In-process warm-up order: HTTP {warm_status}; the counted ones: "
+        f"{[q.status for q in queries]}{'; profiled: see the profile' if profile else ''}. Redis `celery` queue: {queue_before} before, {queue_after} after "
         f"(the run's messages then removed, and the tenant's {outbox} approval mail outbox rows).", "",
         "## wrk", "", "```", raw.strip(), "```", "",
         "## SQL of one order", "", "```sql", *queries[-1].sql, "```", "",

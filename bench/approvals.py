@@ -73,15 +73,16 @@ def worker() -> None:
     print(json.dumps({"done": done, "seconds": round(time.perf_counter() - started, 2)}))
 
 
-def ensure_tenant(n: int):
+def ensure_tenant(n: int, slug: str = TENANT, name: str = "Approvals bench"):
+    """Tenant ``slug`` (created once, with its admin) topped up to ``n`` incidents and their people."""
     from demo.seeding import bulk_seed_incidents
     from tenants import services as tenant_services
     from tenants.models import Tenant
 
     tenant_services.ensure_public_tenant()
-    tenant = Tenant.objects.filter(slug=TENANT).first()
+    tenant = Tenant.objects.filter(slug=slug).first()
     if tenant is None:
-        tenant = tenant_services.create_tenant(slug=TENANT, name="Approvals bench", admin_email=f"admin@{TENANT}.test",
+        tenant = tenant_services.create_tenant(slug=slug, name=name, admin_email=f"admin@{slug}.test",
                                                admin_name="Bench Admin", admin_password=None)
     bulk_seed_incidents(tenant, n)
     return tenant

@@ -45,7 +45,12 @@ def _lua_string(value: str) -> str:
     return json.dumps(value)  # a JSON string literal is a valid Lua string literal for ASCII text
 
 
-def lua_script(*, host: str, headers: dict, method: str = "GET", paths: list[str], body: str | None = None) -> str:
+def lua_script(*, host: str, headers: dict, method: str = "GET", paths: list[str], body: str | None = None,
+               bodies: list[str] | None = None) -> str:
+    """``bodies``: one of them, at random, per request (instead of the one ``body``); the ``done``
+    hook then also prints how many responses had each status (``WRKSTATUS``)."""
+    if bodies:
+        return _lua_bodies_script(host=host, headers=headers, method=method, paths=paths, bodies=bodies)
     lines = [f"wrk.headers[{_lua_string('Host')}] = {_lua_string(host)}"]
     lines += [f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers.items()]
     lines.append(f"wrk.method = {_lua_string(method)}")
@@ -55,6 +60,44 @@ def lua_script(*, host: str, headers: dict, method: str = "GET", paths: list[str
     lines.append("local paths = {" + ", ".join(_lua_string(p) for p in paths) + "}")
     lines.append("request = function() return wrk.format(nil, paths[math.random(#paths)]) end")
     return "\n".join(lines) + "\n" + LUA_DONE
+
+
+# Each wrk thread counts statuses in its own Lua state; ``done`` adds them up from the threads.
+LUA_STATUSES = r"""
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+statuses = {}
+response = function(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
+local done_timing = done
+done = function(summary, latency, requests)
+  done_timing(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do total[status] = (total[status] or 0) + n end
+  end
+  local parts = {}
+  for status, n in pairs(total) do table.insert(parts, string.format('"%d": %d', status, n)) end
+  io.write('WRKSTATUS {' .. table.concat(parts, ", ") .. '}\n')
+end
+"""
+
+
+def _lua_bodies_script(*, host: str, headers: dict, method: str, paths: list[str], bodies: list[str]) -> str:
+    lines = [f"wrk.headers[{_lua_string('Host')}] = {_lua_string(host)}"]
+    lines += [f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers.items()]
+    lines.append('wrk.headers["Content-Type"] = "application/json"')
+    lines.append(f"wrk.method = {_lua_string(method)}")
+    lines.append("local paths = {" + ", ".join(_lua_string(p) for p in paths) + "}")
+    lines.append("local bodies = {" + ", ".join(_lua_string(b) for b in bodies) + "}")
+    lines.append("request = function() return wrk.format(nil, paths[math.random(#paths)], nil, "
+                 "bodies[math.random(#bodies)]) end")
+    return "\n".join(lines) + "\n" + LUA_DONE + LUA_STATUSES
+
+
+def statuses(output: str) -> dict[int, int]:
+    """The ``WRKSTATUS`` line of a script made with ``bodies``: responses per HTTP status."""
+    line = next((line for line in output.splitlines() if line.startswith("WRKSTATUS ")), None)
+    return {int(k): v for k, v in json.loads(line.removeprefix("WRKSTATUS ")).items()} if line else {}
 
 
 def available() -> bool:

@@ -244,7 +244,8 @@ def _advance(ticket, approval: Approval, stages: list[ApprovalStage], *, by, now
         _plan(stage, now)
         stage.save(update_fields=["state", "started_at", "required", "next_reminder_at", "timeout_at"])
         requests = ApprovalRequest.objects.bulk_create([ApprovalRequest(stage=stage, approver=p) for p in people])
-        sync_due(stage)
+        if stage.next_due() is not None:  # a stage that was waiting has no due row to remove
+            sync_due(stage)
         names = ", ".join(str(p) for p in people)
         _note(ticket, by=ENGINE, body=f"Stage {stage.order}, {stage.name}, started: waiting for {names}.",
               event="stage_started", approval=approval, stage=stage, approvers=[p.pk for p in people])
@@ -260,40 +261,47 @@ def _advance(ticket, approval: Approval, stages: list[ApprovalStage], *, by, now
 
 # -- starting ---------------------------------------------------------------------------------------------
 
-def start_approval(ticket, definition: ApprovalChainDefinition, *, by) -> Approval:
+def start_approval(ticket, definition: ApprovalChainDefinition, *, by, new_ticket: bool = False) -> Approval:
     """Attach ``definition``'s chain to ``ticket`` and start its first stage that is not skipped.
 
     Runs in the caller's transaction (a ticket and its chain are created together); refuses a
     ticket that already has an approval under way, an inactive or empty chain, and a stage with
-    nobody to ask, with nothing written.
+    nobody to ask, before anything is written. ``new_ticket``: the caller created ``ticket`` in this
+    transaction, so no one else can see it: it is neither locked nor read again, and it cannot have
+    an approval under way (an order's items start their chains this way, in fewer statements).
     """
     now = timezone.now()
-    with transaction.atomic():
-        locked = _lock_ticket(ticket)
+    # A new ticket's transaction fails whole on a refusal (an order): no savepoint's two round trips.
+    with transaction.atomic(savepoint=not new_ticket):
+        locked = ticket if new_ticket else _lock_ticket(ticket)
         if not definition.is_active:
             raise ValidationFailed(f"The approval chain {definition} is not active.",
                                    fields={"definition": ["This chain is not active."]})
-        stage_rows = list(definition.stages.select_related("user", "group").order_by("order"))
+        stage_rows = list(definition.stages.select_related("user", "group", "calendar").order_by("order"))
         if not stage_rows:
             raise ValidationFailed(f"The approval chain {definition} has no stages.",
                                    fields={"definition": ["This chain has no stages."]})
         label = ticket_type_label(locked)
-        if Approval.objects.filter(ticket_type=label, ticket_id=locked.pk, state=Approval.State.PENDING).exists():
+        if not new_ticket and Approval.objects.filter(ticket_type=label, ticket_id=locked.pk,
+                                                      state=Approval.State.PENDING).exists():
             raise InvalidTransition(f"{locked.number} already has an approval under way.")
-        approval = Approval.objects.create(ticket_type=label, ticket_id=locked.pk, definition=definition,
-                                           chain_name=definition.name, requested_by=by if getattr(by, "pk", None) else None,
-                                           created_at=now)
-        stages = ApprovalStage.objects.bulk_create([
-            ApprovalStage(approval=approval, definition=row, **{f: getattr(row, f) for f in _STAGE_COPY})
-            for row in stage_rows])
-        stages = list(ApprovalStage.objects.filter(approval=approval).select_related("user", "group", "calendar")
-                      .order_by("order"))
+        stages = []
+        for row in stage_rows:
+            stage = ApprovalStage(definition=row, **{f: getattr(row, f) for f in _STAGE_COPY})
+            stage.user, stage.group, stage.calendar = row.user, row.group, row.calendar
+            stages.append(stage)
         # Every stage the ticket's facts do not skip must have someone to ask now, not only the first:
         # an order should be refused when it is placed, not when its second stage comes up.
         facts = subjects.facts_for(locked)
         for stage in stages:
             if not _skip_reason(stage, facts):
                 approvers_for(stage, locked)
+        approval = Approval.objects.create(ticket_type=label, ticket_id=locked.pk, definition=definition,
+                                           chain_name=definition.name, requested_by=by if getattr(by, "pk", None) else None,
+                                           created_at=now)
+        for stage in stages:
+            stage.approval = approval
+        ApprovalStage.objects.bulk_create(stages)
         _note(locked, by=by, body=f"Approval requested: {definition.name} ({len(stages)} "
                                   f"stage{'s' if len(stages) != 1 else ''}).", event="requested", approval=approval)
         _advance(locked, approval, stages, by=by, now=now)

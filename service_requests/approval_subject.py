@@ -18,7 +18,8 @@ def _money(value: Decimal | None) -> float | None:
 
 
 def total(item: RequestedItem) -> Decimal | None:
-    return item.unit_price * item.quantity if item.unit_price is not None else None
+    # Decimal(str(...)): an item just created holds the price as given, not yet as read back from the database.
+    return Decimal(str(item.unit_price)) * item.quantity if item.unit_price is not None else None
 
 
 def facts(item: RequestedItem) -> dict:

@@ -47,7 +47,8 @@ def ordered(item: RequestedItem, *, by) -> None:
     """Called once the item exists, in the order's transaction: its approval, or its tasks."""
     chain = item.catalog_item.approval_chain
     if chain is not None:
-        approval_services.start_approval(item, chain, by=by)  # may approve at once: every stage skipped
+        # May approve at once (every stage skipped); the item is new in this transaction.
+        approval_services.start_approval(item, chain, by=by, new_ticket=True)
     else:
         start_fulfilment(item)
 

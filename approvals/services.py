@@ -285,6 +285,11 @@ def start_approval(ticket, definition: ApprovalChainDefinition, *, by, new_ticke
         if not new_ticket and Approval.objects.filter(ticket_type=label, ticket_id=locked.pk,
                                                       state=Approval.State.PENDING).exists():
             raise InvalidTransition(f"{locked.number} already has an approval under way.")
+        if new_ticket and any(row.kind == StageKind.MANAGER for row in stage_rows):
+            # Who the manager is, as the database says now: the caller's requester may be an object read
+            # before someone changed their manager (the ticket lock reads it for a ticket that is not new).
+            locked.requester = type(locked.requester)._default_manager.select_related("manager").get(
+                pk=locked.requester_id)
         stages = []
         for row in stage_rows:
             stage = ApprovalStage(definition=row, **{f: getattr(row, f) for f in _STAGE_COPY})

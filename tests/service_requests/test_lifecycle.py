@@ -176,3 +176,15 @@ def test_isolation_an_approval_in_one_tenant_never_moves_an_item_of_another(empl
     ours.refresh_from_db()
     assert ours.state == "awaiting_approval"
     assert ApprovalRequest.objects.get(approver=manager).state == ApprovalRequest.State.PENDING
+
+
+def test_the_manager_who_approves_is_the_one_the_database_knows_now(tenant, manager):
+    """The orderer's object may predate a change of manager (an admin set it meanwhile): the chain asks
+    the manager on record, not the one the caller's copy remembers."""
+    from accounts.models import User
+
+    employee = RequesterFactory(full_name="Stale Copy")  # no manager yet, in this object
+    User.objects.filter(pk=employee.pk).update(manager=manager)
+    item = make_request(by=employee, item=laptop(chain=manager_chain())).created_items[0]
+    assert states(item)[0] == "awaiting_approval"
+    assert ApprovalRequest.objects.get(stage__approval__ticket_id=item.pk).approver == manager

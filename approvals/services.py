@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -288,8 +289,7 @@ def start_approval(ticket, definition: ApprovalChainDefinition, *, by, new_ticke
         if new_ticket and any(row.kind == StageKind.MANAGER for row in stage_rows):
             # Who the manager is, as the database says now: the caller's requester may be an object read
             # before someone changed their manager (the ticket lock reads it for a ticket that is not new).
-            locked.requester = type(locked.requester)._default_manager.select_related("manager").get(
-                pk=locked.requester_id)
+            locked.requester = get_user_model()._default_manager.select_related("manager").get(pk=locked.requester_id)
         stages = []
         for row in stage_rows:
             stage = ApprovalStage(definition=row, **{f: getattr(row, f) for f in _STAGE_COPY})

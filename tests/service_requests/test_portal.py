@@ -96,3 +96,23 @@ def test_other_tenant_cannot_see_or_order(make_client, tenant, other_tenant, in_
 
     connection.set_tenant(tenant)
     assert not ServiceRequest.objects.exists()
+
+
+def test_an_order_that_needs_the_managers_approval_waits_for_it(make_client, tenant):
+    """Through the portal view (request.user is a lazy object there): the chain starts with the order."""
+    from approvals.models import ApprovalRequest
+    from tests.approvals.factories import ChainFactory, StageFactory
+
+    manager = RequesterFactory(full_name="Morgan Manager")
+    employee = RequesterFactory(full_name="Robin Employee", manager=manager)
+    chain = ChainFactory(name="Manager approval")
+    StageFactory(chain=chain, order=1, name="Line manager", kind="manager")
+    item = laptop_item(approval_chain=chain)
+    response = make_client(tenant, employee).post(f"/portal/catalogue/{item.pk}/", {"var_model": "power",
+                                                                                    "quantity": "1"})
+    assert response.status_code == 302
+    ordered = RequestedItem.objects.get()
+    assert ordered.state == "awaiting_approval"
+    assert ApprovalRequest.objects.get(stage__approval__ticket_id=ordered.pk).approver == manager
+    page = make_client(tenant, employee).get(response["Location"]).content.decode()
+    assert "Waiting for approval: stage 1 of 1, Line manager." in page

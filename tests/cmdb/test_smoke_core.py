@@ -1,0 +1,55 @@
+import pytest
+
+from cmdb import services
+from cmdb.models import CI, CIClass, RelationshipType
+from core.exceptions import ValidationFailed
+
+
+@pytest.mark.django_db
+def test_core_services(tenant, agent):
+    linux = CIClass.objects.get(key="linux_server")
+    app_class = CIClass.objects.get(key="application")
+    server = services.create_ci(by=agent, name="web01", ci_class=linux, fqdn="WEB01.Example.com.",
+                                attributes={"cpu_cores": "8", "distribution": "Debian"}, text_input=True)
+    assert server.fqdn == "web01.example.com" and server.attributes == {"cpu_cores": 8, "distribution": "Debian"}
+    with pytest.raises(ValidationFailed) as caught:
+        services.create_ci(by=agent, name="x", ci_class=linux, attributes={"nope": 1, "cpu_cores": "a"}, text_input=True)
+    assert set(caught.value.fields) == {"attributes.nope", "attributes.cpu_cores"}
+    with pytest.raises(ValidationFailed) as caught:
+        services.create_ci(by=agent, name="web02", ci_class=linux, fqdn="web01.example.com")
+    assert "fqdn" in caught.value.fields
+    app = services.create_ci(by=agent, name="CRM", ci_class=app_class)
+    runs_on = RelationshipType.objects.get(key="runs_on")
+    services.add_relationship(by=agent, type=runs_on, source=app, target=server)
+    with pytest.raises(ValidationFailed):
+        services.add_relationship(by=agent, type=runs_on, source=server, target=app)  # app is no host
+    depends = RelationshipType.objects.get(key="depends_on")
+    services.add_relationship(by=agent, type=depends, source=app, target=server)
+    with pytest.raises(ValidationFailed) as caught:
+        services.add_relationship(by=agent, type=depends, source=server, target=app)
+    assert "cycle" in caught.value.message
+    ci, changes = services.update_ci(server, by=agent, status=CI.Status.MAINTENANCE)
+    assert ci.version == 2 and changes[0]["field"] == "status"
+    assert services.update_ci(ci, by=agent, status=CI.Status.MAINTENANCE)[1] == []
+    assert ci.history.count() == 4
+
+
+@pytest.mark.django_db
+def test_impact_smoke(tenant, agent):
+    from cmdb import impact
+
+    c = {k: CIClass.objects.get(key=k) for k in ("linux_server", "application", "business_service", "network_device")}
+    t = {k: RelationshipType.objects.get(key=k) for k in ("runs_on", "depends_on", "connects_to")}
+    switch = services.create_ci(by=agent, name="core-sw", ci_class=c["network_device"])
+    server = services.create_ci(by=agent, name="web01", ci_class=c["linux_server"])
+    app = services.create_ci(by=agent, name="CRM", ci_class=c["application"])
+    svc = services.create_ci(by=agent, name="Sales", ci_class=c["business_service"])
+    services.add_relationship(by=agent, type=t["connects_to"], source=server, target=switch)
+    services.add_relationship(by=agent, type=t["runs_on"], source=app, target=server)
+    services.add_relationship(by=agent, type=t["depends_on"], source=svc, target=app)
+    down = impact.downstream([switch.pk])
+    assert [(r.ci_id, r.depth) for r in down] == [(server.pk, 1), (app.pk, 2), (svc.pk, 3)]
+    assert down[-1].path == (switch.pk, server.pk, app.pk, svc.pk)
+    assert down[-1].via == ("connects_to", "runs_on", "depends_on")
+    assert [r.ci_id for r in impact.downstream([switch.pk], depth=2)] == [server.pk, app.pk]
+    assert {r.ci_id for r in impact.upstream([svc.pk])} == {app.pk, server.pk, switch.pk}

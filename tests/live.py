@@ -147,3 +147,19 @@ def live_server(db: SeededDatabase, kind: str = "gunicorn", **extra_env: str):
     finally:
         stop(process, timeout=15)
         log.close()
+
+
+@contextmanager
+def live_worker(db: SeededDatabase, queue: str):
+    """A real Celery worker on ``db`` taking tasks from ``queue`` only (a server started with
+    ``CELERY_QUEUE=queue, ITSM_TEST_EAGER="0"`` sends it its tasks); stopped on exit."""
+    log = open(tempfile.mktemp(prefix="itsm-worker-", suffix=".log"), "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "itsm", "worker", "--pool=solo", "--loglevel=INFO", "-Q", queue,
+         "-n", f"live-{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=db.environment(ITSM_TEST_EAGER="0", CELERY_QUEUE=queue), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        stop(process, timeout=15)
+        log.close()

@@ -39,9 +39,10 @@ def save_product(*, by, product: SoftwareProduct | None = None, name: str, vendo
         clash = SoftwareProduct.objects.filter(vendor__iexact=vendor, name__iexact=name)
         if product is not None:
             clash = clash.exclude(pk=product.pk)
-        if clash.exists():
+        existing = clash.first()
+        if existing is not None:
             raise ValidationFailed("That product exists already.",
-                                   fields={"name": [f"{vendor} already has a product named “{name}”."]})
+                                   fields={"name": [f"{existing.vendor} already has a product named “{existing.name}”."]})
         product = product or SoftwareProduct()
         product.name, product.vendor = name, vendor
         product.save()

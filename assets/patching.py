@@ -81,17 +81,20 @@ class AssetCompliance:
     counts: Counts
 
 
-def per_asset(assets=None) -> list[AssetCompliance]:
+WORST_FIRST = ("-missing_critical", "-missing_important", "asset__asset_tag")
+
+
+def per_asset(assets=None, *, limit: int | None = None) -> list[AssetCompliance]:
     """Each asset with reported patch states (or each of ``assets``), worst first: most missing critical,
-    then most missing important, then tag. Two queries."""
+    then most missing important, then tag; the first ``limit`` of them. Ordered and cut in the database;
+    two queries."""
     states = _states()
     if assets is not None:
         states = states.filter(asset__in=assets)
-    rows = {row["asset_id"]: row for row in states.values("asset_id").annotate(**_COUNTS).order_by()}
-    found = Asset.objects.filter(pk__in=rows).select_related("ci", "ci__ci_class")
-    result = [AssetCompliance(asset, _counts(rows[asset.pk])) for asset in found]
-    result.sort(key=lambda r: (-r.counts.missing_critical, -r.counts.missing_important, r.asset.asset_tag))
-    return result
+    rows = states.values("asset_id").annotate(**_COUNTS).order_by(*WORST_FIRST)
+    rows = list(rows[:limit] if limit is not None else rows)
+    found = Asset.objects.select_related("ci", "ci__ci_class").in_bulk([row["asset_id"] for row in rows])
+    return [AssetCompliance(found[row["asset_id"]], _counts(row)) for row in rows]
 
 
 @dataclass(frozen=True)

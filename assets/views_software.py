@@ -93,12 +93,15 @@ def entitlement_delete(request, product_pk, pk):
     return redirect("software:product", product_pk)
 
 
+PAGE_ROWS = 100  # the worst assets and the most-missed patches; the API has the rest
+
+
 @agent_required
 def patches(request):
     return render(request, "assets/software/patches.html", {
-        "overall": patching.overall(), "assets": patching.per_asset(), "services": patching.per_service(),
-        "at_risk": patching.services_on_unpatched_critical_servers(),
-        "patches": patching.patches_with_counts(), "section": "patches"})
+        "overall": patching.overall(), "assets": patching.per_asset(limit=PAGE_ROWS),
+        "services": patching.per_service(), "at_risk": patching.services_on_unpatched_critical_servers(),
+        "patches": patching.patches_with_counts()[:PAGE_ROWS], "page_rows": PAGE_ROWS, "section": "patches"})
 
 
 @agent_required

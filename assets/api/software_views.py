@@ -226,11 +226,21 @@ class LicenceComplianceView(ReportView):
         return Response(ProductComplianceSerializer(licensing.compliance(products), many=True).data)
 
 
+LIMIT = OpenApiParameter("limit", int, required=False,
+                         description="How many assets, worst first: 1-1000 (default 200).")
+
+
 class PatchComplianceView(ReportView):
     @extend_schema(operation_id="assets_patch_compliance", summary="Patch compliance, overall and per asset",
-                   responses={200: PatchComplianceSerializer, **READ_ERRORS})
+                   description="Overall figures for every asset in use with reported patch states, and the assets "
+                               "worst first (most critical missing, then important missing).",
+                   parameters=[LIMIT], responses={200: PatchComplianceSerializer, 400: ERROR, **READ_ERRORS})
     def get(self, request):
-        return Response(PatchComplianceSerializer({"overall": patching.overall(), "assets": patching.per_asset()}).data)
+        limit = _whole_number(request, "limit")
+        if limit is not None and not 1 <= limit <= 1000:
+            raise ValidationError({"limit": ["Must be a whole number from 1 to 1000."]})
+        assets = patching.per_asset(limit=limit or 200)
+        return Response(PatchComplianceSerializer({"overall": patching.overall(), "assets": assets}).data)
 
 
 class ServicePatchComplianceView(ReportView):

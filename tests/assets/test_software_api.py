@@ -105,6 +105,9 @@ def test_patches_patch_states_and_patch_compliance(tenant, api, agent):
     overall = api.get(f"{BASE}/patch-compliance/").json()
     assert overall["overall"]["counts"]["percent_installed"] == "50.0"
     assert overall["assets"][0]["asset"]["ci"]["name"] == "lnx-db-01"
+    assert len(api.get(f"{BASE}/patch-compliance/?limit=1").json()["assets"]) == 1
+    for bad in ("0", "1001", "x"):
+        assert "limit" in error_of(api.get(f"{BASE}/patch-compliance/?limit={bad}"))["fields"]
     services = api.get(f"{BASE}/patch-compliance/services/?service={service.pk}").json()
     assert services[0]["service"]["name"] == "Online Sales" and services[0]["counts"]["missing_critical"] == 1
     at_risk = api.get(f"{BASE}/patch-compliance/at-risk/").json()

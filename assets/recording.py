@@ -190,21 +190,23 @@ def upsert_installations(rows, *, by, source: str = "api") -> Report:
             seen = parsed
         if errors:
             raise RowInvalid(errors)
-        product = products.get((vendor.lower(), name.lower()))
-        if product is None:
-            product = SoftwareProduct.objects.create(vendor=vendor, name=name)
-            products[(vendor.lower(), name.lower())] = product
+        key = (vendor.lower(), name.lower())
+        product = products.get(key) or SoftwareProduct.objects.create(vendor=vendor, name=name)
         values = {"version": version, "cores": cores, "user": user, "source": source}
         installation = Installation.objects.select_for_update().filter(product=product, asset=asset).first()
         if installation is None:
             Installation.objects.create(product=product, asset=asset, last_seen=seen or now, **values)
-            return "created"
-        changed = any(getattr(installation, key) != value for key, value in values.items() if key != "source")
-        for key, value in values.items():
-            setattr(installation, key, value)
-        installation.last_seen = seen or now
-        installation.save()
-        return "updated" if changed else "unchanged"
+            outcome = "created"
+        else:
+            changed = any(getattr(installation, field_name) != value
+                          for field_name, value in values.items() if field_name != "source")
+            for field_name, value in values.items():
+                setattr(installation, field_name, value)
+            installation.last_seen = seen or now
+            installation.save()
+            outcome = "updated" if changed else "unchanged"
+        products[key] = product  # only once the row's writes are done: a rolled-back product is not reused
+        return outcome
 
     return _apply(Report(), rows, write)
 
@@ -250,26 +252,30 @@ def upsert_patch_states(rows, *, by, source: str = "api") -> Report:
                 errors["installed_on"] = [f"Before the patch was released ({released.isoformat()})."]
         if errors:
             raise RowInvalid(errors)
+        changes = {}
         if patch is None:
             patch = Patch.objects.create(patch_id=patch_id, product=described["product"],
                                          severity=described["severity"], title=described["title"],
                                          released_on=released_on)
-            patches[patch_id.lower()] = patch
         else:
             changes = {name: value for name, value in {**described, "released_on": released_on}.items()
                        if value and getattr(patch, name) != value}
             if changes:
                 Patch.objects.filter(pk=patch.pk).update(**changes)
-                for name, value in changes.items():
-                    setattr(patch, name, value)
         existing = PatchState.objects.select_for_update().filter(asset=asset, patch=patch).first()
         if existing is None:
             PatchState.objects.create(asset=asset, patch=patch, state=state, installed_on=installed_on, source=source)
-            return "created"
-        changed = (existing.state, existing.installed_on) != (state, installed_on)
-        existing.state, existing.installed_on, existing.source = state, installed_on, source
-        existing.reported_at = timezone.now()
-        existing.save()
-        return "updated" if changed else "unchanged"
+            outcome = "created"
+        else:
+            changed = (existing.state, existing.installed_on) != (state, installed_on)
+            existing.state, existing.installed_on, existing.source = state, installed_on, source
+            existing.reported_at = timezone.now()
+            existing.save()
+            outcome = "updated" if changed else "unchanged"
+        # Only once the row's writes are done, so a rolled-back row leaves the cache as the database is.
+        for name, value in changes.items():
+            setattr(patch, name, value)
+        patches[patch_id.lower()] = patch
+        return outcome
 
     return _apply(Report(), rows, write)

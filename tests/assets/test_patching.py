@@ -9,7 +9,7 @@ import pytest
 from assets import patching
 from assets.models import Asset, Patch, PatchState
 from cmdb import services as cmdb
-from cmdb.models import CI, CIClass, RelationshipType
+from cmdb.models import CIClass, RelationshipType
 
 pytestmark = pytest.mark.django_db
 

@@ -16,6 +16,8 @@ from assets.models import Entitlement, Installation, Patch, SoftwareProduct
 from core.exceptions import TicketError
 from core.forms import add_service_errors
 
+PAGE_ROWS = 100  # rows a page lists (the worst assets, the most-missed patches, installations); the API has the rest
+
 
 @agent_required
 def licences(request):
@@ -32,7 +34,8 @@ def product_detail(request, pk):
     return render(request, "assets/software/product.html", {
         "product": product, "result": licensing.compliance_of(product),
         "entitlements": product.entitlements.select_related("contract").order_by("-ends_on", "id"),
-        "installations": installations, "inactive": licensing.INACTIVE_LIFECYCLES, "section": "licences"})
+        "installations": installations[:PAGE_ROWS], "installation_count": installations.count(),
+        "page_rows": PAGE_ROWS, "inactive": licensing.INACTIVE_LIFECYCLES, "section": "licences"})
 
 
 @agent_required
@@ -91,9 +94,6 @@ def entitlement_delete(request, product_pk, pk):
     software.delete_entitlement(by=request.user, entitlement=entitlement)
     messages.success(request, "Entitlement deleted.")
     return redirect("software:product", product_pk)
-
-
-PAGE_ROWS = 100  # the worst assets and the most-missed patches; the API has the rest
 
 
 @agent_required

@@ -88,6 +88,9 @@ def test_product_and_entitlement_forms(tenant, agent, make_client):
                                   "ends_on": "2027-01-31"})
     entitlement.refresh_from_db()
     assert response.status_code == 302 and entitlement.quantity == 12
+    other = SoftwareProduct.objects.create(vendor="Other", name="Product")
+    assert client.get(reverse("software:entitlement_edit", args=[other.pk, entitlement.pk])).status_code == 404
+    other.delete()
     # A product with licences is not deleted; without them it is.
     response = client.post(reverse("software:product_delete", args=[product.pk]), follow=True)
     assert "Remove the product" in response.content.decode()

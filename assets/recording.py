@@ -103,6 +103,7 @@ class _Assets:
         refs = {ref for ref in refs if ref}
         found = list(Asset.objects.filter(Q(asset_tag__in=refs) | Q(serial_number__in=refs) | Q(ci__name__in=refs))
                      .select_related("ci")) if refs else []
+        self.ids = [a.pk for a in found]
         self.by_tag = {a.asset_tag: a for a in found}
         self.by_serial = {a.serial_number: a for a in found if a.serial_number}
         self.by_ci: dict[str, list[Asset]] = {}
@@ -193,9 +194,9 @@ def upsert_installations(rows, *, by, source: str = "api") -> Report:
         key = (vendor.lower(), name.lower())
         product = products.get(key) or SoftwareProduct.objects.create(vendor=vendor, name=name)
         values = {"version": version, "cores": cores, "user": user, "source": source}
-        installation = Installation.objects.select_for_update().filter(product=product, asset=asset).first()
+        installation = existing.get((product.pk, asset.pk))
         if installation is None:
-            Installation.objects.create(product=product, asset=asset, last_seen=seen or now, **values)
+            installation = Installation.objects.create(product=product, asset=asset, last_seen=seen or now, **values)
             outcome = "created"
         else:
             changed = any(getattr(installation, field_name) != value
@@ -205,10 +206,16 @@ def upsert_installations(rows, *, by, source: str = "api") -> Report:
             installation.last_seen = seen or now
             installation.save()
             outcome = "updated" if changed else "unchanged"
-        products[key] = product  # only once the row's writes are done: a rolled-back product is not reused
+        # Only once the row's writes are done: a rolled-back row leaves the caches as the database is.
+        products[key] = product
+        existing[(product.pk, asset.pk)] = installation
         return outcome
 
-    return _apply(Report(), rows, write)
+    with transaction.atomic():
+        # The batch's installations, locked in id order (so two imports cannot deadlock), read once.
+        existing = {(i.product_id, i.asset_id): i for i in Installation.objects.select_for_update().filter(
+            asset__in=assets.ids, product__in=[p.pk for p in products.values()]).order_by("pk")}
+        return _apply(Report(), rows, write)
 
 
 def upsert_patch_states(rows, *, by, source: str = "api") -> Report:
@@ -262,20 +269,26 @@ def upsert_patch_states(rows, *, by, source: str = "api") -> Report:
                        if value and getattr(patch, name) != value}
             if changes:
                 Patch.objects.filter(pk=patch.pk).update(**changes)
-        existing = PatchState.objects.select_for_update().filter(asset=asset, patch=patch).first()
-        if existing is None:
-            PatchState.objects.create(asset=asset, patch=patch, state=state, installed_on=installed_on, source=source)
+        reported = states.get((asset.pk, patch.pk))
+        if reported is None:
+            reported = PatchState.objects.create(asset=asset, patch=patch, state=state, installed_on=installed_on,
+                                                 source=source)
             outcome = "created"
         else:
-            changed = (existing.state, existing.installed_on) != (state, installed_on)
-            existing.state, existing.installed_on, existing.source = state, installed_on, source
-            existing.reported_at = timezone.now()
-            existing.save()
+            changed = (reported.state, reported.installed_on) != (state, installed_on)
+            reported.state, reported.installed_on, reported.source = state, installed_on, source
+            reported.reported_at = timezone.now()
+            reported.save()
             outcome = "updated" if changed else "unchanged"
-        # Only once the row's writes are done, so a rolled-back row leaves the cache as the database is.
+        # Only once the row's writes are done, so a rolled-back row leaves the caches as the database is.
         for name, value in changes.items():
             setattr(patch, name, value)
         patches[patch_id.lower()] = patch
+        states[(asset.pk, patch.pk)] = reported
         return outcome
 
-    return _apply(Report(), rows, write)
+    with transaction.atomic():
+        # The batch's patch states, locked in id order (so two imports cannot deadlock), read once.
+        states = {(s.asset_id, s.patch_id): s for s in PatchState.objects.select_for_update().filter(
+            asset__in=assets.ids, patch__in=[p.pk for p in patches.values()]).order_by("pk")}
+        return _apply(Report(), rows, write)

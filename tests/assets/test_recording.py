@@ -98,3 +98,20 @@ def test_patch_states_validate_each_row_and_add_patches(devices, agent):
     assert report.updated == 1
     state = PatchState.objects.get(patch__patch_id="CVE-9")
     assert (state.state, state.installed_on) == ("installed", date(2026, 2, 2))
+
+
+def test_a_batch_costs_a_few_queries_per_row(devices, agent, django_assert_max_num_queries):
+    for n in range(20):
+        Asset.objects.create(asset_tag=f"PC-{n}", name=f"PC {n}", lifecycle="deployed")
+    rows = [{"vendor": "Mozilla", "product": "Firefox", "asset": f"PC-{n}", "version": "1"} for n in range(20)]
+    recording.upsert_installations(rows, by=agent)
+    # Each row: its savepoint, its one write, its release; the lookups are made once for the batch.
+    with django_assert_max_num_queries(8 + 3 * 20):
+        report = recording.upsert_installations([{**row, "version": "2"} for row in rows], by=agent)
+    assert report.updated == 20
+    states = [{"patch_id": "KB9", "product": "Windows", "severity": "low", "asset": f"PC-{n}", "state": "missing"}
+              for n in range(20)]
+    recording.upsert_patch_states(states, by=agent)
+    with django_assert_max_num_queries(8 + 3 * 20):
+        report = recording.upsert_patch_states([{**row, "state": "installed"} for row in states], by=agent)
+    assert report.updated == 20 and PatchState.objects.filter(state="installed").count() == 20

@@ -204,6 +204,9 @@ class ServiceAtRisk:
     path: list[CI]  # server ... service, as the failure travels
     via: tuple[str, ...]
     depth: int
+    # Every unpatched server behind it, nearest first, when the caller had the services' upstream already
+    # (``behind=``); else just the nearest.
+    servers: list[UnpatchedServer] = field(default_factory=list)
 
 
 def unpatched_critical_servers() -> list[UnpatchedServer]:
@@ -220,13 +223,15 @@ def unpatched_critical_servers() -> list[UnpatchedServer]:
     return [UnpatchedServer(rows[0].asset, rows[0].asset.ci, [s.patch for s in rows]) for rows in grouped.values()]
 
 
-def services_on_unpatched_critical_servers(*, depth: int = impact.DEFAULT_DEPTH) -> list[ServiceAtRisk]:
+def services_on_unpatched_critical_servers(*, depth: int = impact.DEFAULT_DEPTH,
+                                           behind: list[ServiceCompliance] | None = None) -> list[ServiceAtRisk]:
     """The business services that a server missing a critical patch is behind (see the module docstring).
 
     A fixed number of queries whatever the estate: the unpatched servers (3), one downstream walk from all
     of them at once, the business-service classes (2) and the CIs on the paths (1). The walk keeps the
     shortest path to each CI, so each service is listed with its *nearest* unpatched server and the path
-    from it; the service's own compliance (``for_service``) lists every asset behind it.
+    from it. A caller that has the services' upstream already (``per_service``, as the desk page does)
+    passes it as ``behind`` to have every unpatched server behind each service too, at no extra query.
     Ordered: services behind a server rated critical in the CMDB first, then by service criticality and name.
     """
     servers = unpatched_critical_servers()
@@ -239,12 +244,16 @@ def services_on_unpatched_critical_servers(*, depth: int = impact.DEFAULT_DEPTH)
     service_classes = cmdb_queries.business_service_class_ids()
     path_ids = {ci_id for r in reached for ci_id in r.path}
     cis = CI.objects.in_bulk(path_ids)
+    assets_behind = {row.service.pk: {a.asset.ci_id for a in row.assets} for row in behind or []}
     found = []
     for r in reached:
         service = cis.get(r.ci_id)
         if service is None or service.ci_class_id not in service_classes or service.status == CI.Status.RETIRED:
             continue
-        found.append(ServiceAtRisk(service=service, server=by_ci[r.path[0]], path=[cis[i] for i in r.path],
-                                   via=r.via, depth=r.depth))
+        nearest = by_ci[r.path[0]]
+        others = [server for ci_id, server in by_ci.items()
+                  if ci_id in assets_behind.get(service.pk, ()) and ci_id != nearest.ci.pk]
+        found.append(ServiceAtRisk(service=service, server=nearest, path=[cis[i] for i in r.path],
+                                   via=r.via, depth=r.depth, servers=[nearest, *others]))
     found.sort(key=lambda s: (not s.server.rated_critical, s.service.criticality, s.service.name.lower()))
     return found

@@ -98,9 +98,10 @@ def entitlement_delete(request, product_pk, pk):
 
 @agent_required
 def patches(request):
+    services = patching.per_service()
     return render(request, "assets/software/patches.html", {
-        "overall": patching.overall(), "assets": patching.per_asset(limit=PAGE_ROWS),
-        "services": patching.per_service(), "at_risk": patching.services_on_unpatched_critical_servers(),
+        "overall": patching.overall(), "assets": patching.per_asset(limit=PAGE_ROWS), "services": services,
+        "at_risk": patching.services_on_unpatched_critical_servers(behind=services),
         "patches": patching.patches_with_counts()[:PAGE_ROWS], "page_rows": PAGE_ROWS, "section": "patches"})
 
 

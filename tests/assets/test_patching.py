@@ -94,6 +94,16 @@ def test_services_on_unpatched_critical_servers(estate, agent, django_assert_max
         at_risk = patching.services_on_unpatched_critical_servers()
     assert [(r.service.name, r.server.ci.name, r.server.rated_critical) for r in at_risk] == [
         ("Online Sales", "lnx-db-01", True), ("Web shop", "lnx-db-01", True), ("HR", "win-01", False)]
+    # A second unpatched server behind Online Sales: the walk names the nearest; with the services' upstream
+    # (as the desk page has it) every one is listed.
+    PatchState.objects.filter(asset=estate["assets"]["lnx-web-01"], patch__patch_id="CVE-1").update(state="missing",
+                                                                                                 installed_on=None)
+    sales = next(r for r in patching.services_on_unpatched_critical_servers() if r.service.name == "Online Sales")
+    assert [s.ci.name for s in sales.servers] == ["lnx-db-01"]
+    full = patching.services_on_unpatched_critical_servers(behind=patching.per_service())
+    sales = next(r for r in full if r.service.name == "Online Sales")
+    assert [s.ci.name for s in sales.servers] == ["lnx-db-01", "lnx-web-01"]
+    assert [p.patch_id for p in sales.servers[1].missing_critical] == ["CVE-1"]
     # Installed at last: nothing at risk.
     PatchState.objects.filter(state="missing").update(state="installed")
     assert patching.services_on_unpatched_critical_servers() == []

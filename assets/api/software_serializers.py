@@ -204,6 +204,8 @@ class UnpatchedServerSerializer(serializers.Serializer):
 class ServiceAtRiskSerializer(serializers.Serializer):
     service = SoftwareCIRefSerializer()
     server = UnpatchedServerSerializer(help_text="The nearest server missing a critical patch behind the service.")
-    path = SoftwareCIRefSerializer(many=True, help_text="From the server to the service, as a failure travels.")
+    servers = UnpatchedServerSerializer(many=True, help_text="Every unpatched server behind the service, nearest "
+                                        "first, with `all_servers=true`; else the nearest alone.")
+    path = SoftwareCIRefSerializer(many=True, help_text="From the nearest server to the service, as a failure travels.")
     via = serializers.ListField(child=serializers.CharField(), help_text="The relationship type of each hop.")
     depth = serializers.IntegerField()

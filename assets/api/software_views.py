@@ -209,6 +209,9 @@ class ReportView(ApiViewMixin, APIView):
 
 PRODUCT = OpenApiParameter("product", int, required=False, description="Only this product (its id).")
 SERVICE = OpenApiParameter("service", int, required=False, description="Only this business service (its CI id).")
+ALL_SERVERS = OpenApiParameter("all_servers", bool, required=False,
+                               description="`true`: list every unpatched server behind each service (one more "
+                                           "upstream walk per service listed); default `false`: the nearest.")
 
 
 class LicenceComplianceView(ReportView):
@@ -266,6 +269,14 @@ class ServicesAtRiskView(ReportView):
                    description="Business services behind a server (class Server or below) that misses at least "
                                "one critical-severity patch, each with the nearest such server, its missing "
                                "critical patches, whether it is rated critical in the CMDB, and the path.",
-                   responses={200: ServiceAtRiskSerializer(many=True), **READ_ERRORS})
+                   parameters=[ALL_SERVERS], responses={200: ServiceAtRiskSerializer(many=True), 400: ERROR,
+                                                        **READ_ERRORS})
     def get(self, request):
-        return Response(ServiceAtRiskSerializer(patching.services_on_unpatched_critical_servers(), many=True).data)
+        every = request.query_params.get("all_servers", "false")
+        if every not in ("true", "false"):
+            raise ValidationError({"all_servers": ["Must be true or false."]})
+        at_risk = patching.services_on_unpatched_critical_servers()
+        if every == "true" and at_risk:
+            behind = patching.per_service([risk.service for risk in at_risk])
+            at_risk = patching.services_on_unpatched_critical_servers(behind=behind)
+        return Response(ServiceAtRiskSerializer(at_risk, many=True).data)

@@ -114,6 +114,15 @@ def test_patches_patch_states_and_patch_compliance(tenant, api, agent):
     assert at_risk[0]["service"]["name"] == "Online Sales" and at_risk[0]["server"]["rated_critical"] is True
     assert [p["patch_id"] for p in at_risk[0]["server"]["missing_critical"]] == ["CVE-1"]
     assert [c["name"] for c in at_risk[0]["path"]] == ["lnx-db-01", "Online Sales"]
+    other = cmdb.create_ci(by=agent, name="lnx-db-02", ci_class=CIClass.objects.get(key="linux_server"))
+    cmdb.add_relationship(by=agent, type=RelationshipType.objects.get(key="depends_on"), source=service, target=other)
+    Asset.objects.create(asset_tag="SRV-2", name="DB 2", lifecycle="deployed", ci=other)
+    PatchState.objects.create(asset=Asset.objects.get(asset_tag="SRV-2"), patch=Patch.objects.get(patch_id="CVE-1"),
+                              state="missing")
+    assert len(api.get(f"{BASE}/patch-compliance/at-risk/").json()[0]["servers"]) == 1
+    every = api.get(f"{BASE}/patch-compliance/at-risk/?all_servers=true").json()
+    assert sorted(s["ci"]["name"] for s in every[0]["servers"]) == ["lnx-db-01", "lnx-db-02"]
+    assert "all_servers" in error_of(api.get(f"{BASE}/patch-compliance/at-risk/?all_servers=yes"))["fields"]
 
 
 def test_requesters_and_anonymous_are_refused(tenant, requester):

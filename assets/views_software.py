@@ -108,8 +108,10 @@ def patches(request):
 @agent_required
 def patch_detail(request, pk):
     patch = get_object_or_404(Patch, pk=pk)
-    return render(request, "assets/software/patch.html",
-                  {"patch": patch, "assets": patching.missing_assets(patch), "section": "patches"})
+    missing = patching.missing_assets(patch)
+    return render(request, "assets/software/patch.html", {
+        "patch": patch, "assets": missing[:PAGE_ROWS], "missing_count": missing.count(), "page_rows": PAGE_ROWS,
+        "section": "patches"})
 
 
 @agent_required

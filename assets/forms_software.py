@@ -7,7 +7,8 @@ from assets.models import Contract, Entitlement
 
 class ProductForm(forms.Form):
     vendor = forms.CharField(max_length=120)
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(max_length=200, help_text="Discovery imports find the product by vendor and name "
+                                                     "(in any case): rename it as the imports spell it.")
 
 
 class EntitlementForm(forms.Form):

@@ -316,6 +316,8 @@ SPECTACULAR_SETTINGS = {
         "ApprovalStageStateEnum": "approvals.models.ApprovalStage.State",
         "ApprovalRequestStateEnum": "approvals.models.ApprovalRequest.State",
         "ApprovalStageKindEnum": "approvals.models.StageKind",
+        "EntitlementMetricEnum": "assets.models.Entitlement.Metric",
+        "MetricEnum": "sla.models.Metric",  # named explicitly since entitlements have a "metric" too
     },
     # Tags and operation ids start after the version: "incidents_list", not "v1_incidents_list".
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",

@@ -28,6 +28,7 @@ from approvals import services as approval_services
 from approvals.models import (Approval, ApprovalChainDefinition, ApprovalDecision, ApprovalRequest, ApprovalStage,
                               StageDefinition)
 from accounts.services import create_api_token
+from assets.models import Entitlement, SoftwareProduct
 from fulfilment import services as fulfilment_services
 from fulfilment.models import Task
 from incidents import services as incident_services
@@ -286,7 +287,22 @@ def approval_request(owner, marker):
     return {"id": ApprovalRequest.objects.get(stage__approval=approval).pk}
 
 
-ID_MODELS = {calendar: Calendar, policy: Policy, clock: Clock, token: ApiToken, catalog_item: CatalogItem,
+def software_product(owner, marker):
+    return {"id": SoftwareProduct.objects.create(vendor=f"{marker} vendor", name=f"{marker} product").pk}
+
+
+def entitlement(owner, marker):
+    product = SoftwareProduct.objects.create(vendor=f"{marker} vendor", name=f"{marker} product")
+    return {"id": Entitlement.objects.create(product=product, metric="per_user", quantity=5, unit_cost="10.00",
+                                             reference=f"{marker} order").pk}
+
+
+def entitlement_body(params):
+    product_id = Entitlement.objects.filter(pk=params["id"]).values_list("product_id", flat=True).first()
+    return {"product": product_id, "metric": "per_device", "quantity": 1, "reference": "Replaced by the caller"}
+
+
+ID_MODELS = {software_product: SoftwareProduct, entitlement: Entitlement, calendar: Calendar, policy: Policy, clock: Clock, token: ApiToken, catalog_item: CatalogItem,
              approval_chain: ApprovalChainDefinition, approval_request: ApprovalRequest}
 
 
@@ -400,6 +416,14 @@ CASES = {
         {"order": 1, "name": "Manager", "kind": "manager"}]})),
     "approvals_retrieve": Case(approval_request),
     "approvals_decide_create": Case(approval_request, fixed({"decision": "approve"})),
+    "assets_products_retrieve": Case(software_product),
+    "assets_products_update": Case(software_product, fixed({"vendor": "Caller", "name": "Replaced by the caller"})),
+    "assets_products_partial_update": Case(software_product, fixed({"name": "Renamed by the caller"})),
+    "assets_products_destroy": Case(software_product),
+    "assets_entitlements_retrieve": Case(entitlement),
+    "assets_entitlements_update": Case(entitlement, entitlement_body),
+    "assets_entitlements_partial_update": Case(entitlement, fixed({"quantity": 7})),
+    "assets_entitlements_destroy": Case(entitlement),
 }
 def upload_body(params):
     return {"file": files.upload("caller.txt", b"uploaded by the caller")}
@@ -454,7 +478,8 @@ def _set_next(values: dict[str, int]) -> None:
 
 SNAPSHOT_MODELS = (User, ApiToken, TimelineEntry, Attachment, TicketLink, Calendar, WorkingHours, Holiday, Policy, Target,
                    EscalationRule, Clock, Task, ServiceRequest, RequestedItem, CatalogItem, ApprovalChainDefinition,
-                   StageDefinition, Approval, ApprovalStage, ApprovalRequest, ApprovalDecision)
+                   StageDefinition, Approval, ApprovalStage, ApprovalRequest, ApprovalDecision, SoftwareProduct,
+                   Entitlement)
 
 
 def snapshot_of(tenant) -> dict:

@@ -226,6 +226,9 @@ CELERY_BEAT_SCHEDULE = {
                  "options": {"expires": 30}},
     # Approval reminders and timeouts from the public due index (approvals/scanner.py).
     "approvals-tick": {"task": "approvals.tasks.approvals_tick", "schedule": 30.0, "options": {"expires": 60}},
+    # Contract renewal reminders (assets/reminders.py): once per end date, so hourly runs mail nobody twice.
+    "contract-renewal-reminders": {"task": "assets.tasks.contract_reminders_all_tenants", "schedule": 3600.0,
+                                   "options": {"expires": 1800}},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -34,6 +34,7 @@ TRANSITIONS = [
     Transition("dispose", "Dispose", frozenset({L.RETIRED}), L.DISPOSED, "danger"),
 ]
 BY_NAME = {transition.name: transition for transition in TRANSITIONS}
+ACTION_CHOICES = [(transition.name, transition.label) for transition in TRANSITIONS]
 FINAL = frozenset({L.DISPOSED})
 # Lifecycles in which an asset is out of use: nobody may be newly assigned to it.
 OUT_OF_USE = frozenset({L.RETIRED, L.DISPOSED})

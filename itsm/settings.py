@@ -319,6 +319,13 @@ SPECTACULAR_SETTINGS = {
         "ApprovalStageStateEnum": "approvals.models.ApprovalStage.State",
         "ApprovalRequestStateEnum": "approvals.models.ApprovalRequest.State",
         "ApprovalStageKindEnum": "approvals.models.StageKind",
+        # An asset's lifecycle "action" would otherwise take the SLA escalation action's name.
+        "ActionEnum": "sla.models.EscalationRule.Action",
+        "AssetKindEnum": "assets.models.Asset.Kind",
+        "AssetLifecycleEnum": "assets.models.Asset.Lifecycle",
+        "AssetActionEnum": "assets.lifecycle.ACTION_CHOICES",
+        "ContractKindEnum": "assets.models.Contract.Kind",
+        "CIStatusEnum": "cmdb.models.CI.Status",
     },
     # Tags and operation ids start after the version: "incidents_list", not "v1_incidents_list".
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",

@@ -25,9 +25,14 @@ from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import ApiToken, User
 from approvals import services as approval_services
+from cmdb.models import CI, CIHistory
 from approvals.models import (Approval, ApprovalChainDefinition, ApprovalDecision, ApprovalRequest, ApprovalStage,
                               StageDefinition)
 from accounts.services import create_api_token
+from assets import ci_sync as asset_ci_sync
+from assets import contracts as asset_contracts
+from assets import services as asset_services
+from assets.models import Asset, AssetHistory, Contract
 from fulfilment import services as fulfilment_services
 from fulfilment.models import Task
 from incidents import services as incident_services
@@ -286,7 +291,28 @@ def approval_request(owner, marker):
     return {"id": ApprovalRequest.objects.get(stage__approval=approval).pk}
 
 
-ID_MODELS = {calendar: Calendar, policy: Policy, clock: Clock, token: ApiToken, catalog_item: CatalogItem,
+def _asset(owner, marker):
+    return asset_services.create_asset(by=owner, name=f"{marker} asset", notes=f"{marker} notes")
+
+
+def asset(owner, marker):
+    return {"id": _asset(owner, marker).pk}
+
+
+def linked_asset(owner, marker):
+    return {"id": asset_ci_sync.create_ci_for(_asset(owner, marker), by=owner).pk}
+
+
+def asset_contract(owner, marker):
+    import datetime
+
+    contract = asset_contracts.create_contract(
+        by=owner, kind="support", number=f"{marker}"[:60], vendor="Vendor", notes=f"{marker} notes",
+        starts_on=datetime.date(2025, 1, 1), ends_on=datetime.date(2027, 1, 1), assets=[_asset(owner, marker)])
+    return {"id": contract.pk}
+
+
+ID_MODELS = {asset: Asset, linked_asset: Asset, asset_contract: Contract, calendar: Calendar, policy: Policy, clock: Clock, token: ApiToken, catalog_item: CatalogItem,
              approval_chain: ApprovalChainDefinition, approval_request: ApprovalRequest}
 
 
@@ -400,6 +426,13 @@ CASES = {
         {"order": 1, "name": "Manager", "kind": "manager"}]})),
     "approvals_retrieve": Case(approval_request),
     "approvals_decide_create": Case(approval_request, fixed({"decision": "approve"})),
+    "assets_retrieve": Case(asset),
+    "assets_partial_update": Case(asset, fixed({"name": "Renamed by the caller"})),
+    "assets_transition_create": Case(asset, fixed({"action": "receive"})),
+    "assets_ci_create": Case(asset, fixed({"ci_class": "end_user_device"})),
+    "assets_ci_destroy": Case(linked_asset),
+    "assets_contracts_retrieve": Case(asset_contract),
+    "assets_contracts_partial_update": Case(asset_contract, fixed({"notes": "Changed by the caller"})),
 }
 def upload_body(params):
     return {"file": files.upload("caller.txt", b"uploaded by the caller")}
@@ -454,7 +487,8 @@ def _set_next(values: dict[str, int]) -> None:
 
 SNAPSHOT_MODELS = (User, ApiToken, TimelineEntry, Attachment, TicketLink, Calendar, WorkingHours, Holiday, Policy, Target,
                    EscalationRule, Clock, Task, ServiceRequest, RequestedItem, CatalogItem, ApprovalChainDefinition,
-                   StageDefinition, Approval, ApprovalStage, ApprovalRequest, ApprovalDecision)
+                   StageDefinition, Approval, ApprovalStage, ApprovalRequest, ApprovalDecision, Asset, AssetHistory,
+                   Contract, CI, CIHistory)
 
 
 def snapshot_of(tenant) -> dict:

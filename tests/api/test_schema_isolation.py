@@ -25,7 +25,6 @@ from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import ApiToken, User
 from approvals import services as approval_services
-from cmdb.models import CI, CIHistory
 from approvals.models import (Approval, ApprovalChainDefinition, ApprovalDecision, ApprovalRequest, ApprovalStage,
                               StageDefinition)
 from accounts.services import create_api_token
@@ -33,6 +32,7 @@ from assets import ci_sync as asset_ci_sync
 from assets import contracts as asset_contracts
 from assets import services as asset_services
 from assets.models import Asset, AssetHistory, Contract
+from cmdb.models import CI, CIHistory
 from fulfilment import services as fulfilment_services
 from fulfilment.models import Task
 from incidents import services as incident_services

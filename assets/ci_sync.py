@@ -125,7 +125,7 @@ def link_ci(asset: Asset, ci: CI, *, by, source: str = "desk", version: int | No
     from assets import services
 
     services.check_can_edit(by)
-    asset = services._lock(asset, version)
+    asset = services.lock_for_write(asset, version)
     ci = CI.objects.select_for_update().filter(pk=getattr(ci, "pk", ci)).first()
     if ci is None:
         raise ValidationFailed("No such CI.", fields={"ci": ["Choose an existing CI."]})
@@ -144,11 +144,11 @@ def link_ci(asset: Asset, ci: CI, *, by, source: str = "desk", version: int | No
     if asset.assigned_to_id is None and ci.owner_user_id and asset.lifecycle not in {Asset.Lifecycle.RETIRED,
                                                                                    Asset.Lifecycle.DISPOSED}:
         adopted["assigned_to"] = ci.owner_user
-    changes = services._apply(asset, adopted)
+    changes = services.apply_fields(asset, adopted)
     asset.ci = ci
-    services._write(asset, [], by=by, source=source)
+    services.save_and_sync(asset, [], by=by)
     services.record(asset, "ci_linked", by=by, source=source, ci={"id": ci.pk, "name": ci.name}, changes=changes)
-    services.ci_sync.push(asset, changes, by=by, force=True)
+    push(asset, changes, by=by, force=True)
     return asset
 
 
@@ -159,7 +159,7 @@ def create_ci_for(asset: Asset, *, by, ci_class: CIClass | None = None, source: 
     from assets import services
 
     services.check_can_edit(by)
-    asset = services._lock(asset, version)
+    asset = services.lock_for_write(asset, version)
     if asset.ci_id is not None:
         raise ValidationFailed(f"{asset.asset_tag} already has a CI.", fields={"ci": ["The asset already has a CI."]})
     ci_class = ci_class or default_class(asset)
@@ -178,11 +178,11 @@ def unlink_ci(asset: Asset, *, by, source: str = "desk", version: int | None = N
     from assets import services
 
     services.check_can_edit(by)
-    asset = services._lock(asset, version)
+    asset = services.lock_for_write(asset, version)
     if asset.ci_id is None:
         return asset
     ci = asset.ci
     asset.ci = None
-    services._write(asset, [], by=by, source=source)
+    services.save_and_sync(asset, [], by=by)
     services.record(asset, "ci_unlinked", by=by, source=source, ci={"id": ci.pk, "name": ci.name})
     return asset

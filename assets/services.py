@@ -7,7 +7,6 @@ the one record of truth is in ``assets.ci_sync``.
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -43,12 +42,9 @@ def check_can_edit(by) -> None:
 
 
 def _display(value):
+    """A value as history stores it (JSON): people by name, dates and amounts as text."""
     if value is None or isinstance(value, (str, int, bool)):
         return value
-    if hasattr(value, "pk"):
-        return str(value)
-    if isinstance(value, (Decimal, datetime.date)):
-        return str(value)
     return str(value)
 
 
@@ -124,7 +120,10 @@ def _normalise(fields: dict) -> dict:
     if fields.get("salvage_value", 0) is None:
         fields["salvage_value"] = Decimal("0")
     if "assigned_to" in fields and isinstance(fields["assigned_to"], int):
-        fields["assigned_to"] = get_user_model().objects.filter(pk=fields["assigned_to"]).first()
+        person = get_user_model().objects.filter(pk=fields["assigned_to"]).first()
+        if person is None:
+            raise ValidationFailed("Unknown person.", fields={"assigned_to": [f"No person has id {fields['assigned_to']}."]})
+        fields["assigned_to"] = person
     return fields
 
 
@@ -152,7 +151,8 @@ def create_asset(*, by, source: str = "desk", asset_tag: str = "", lifecycle: st
 
 
 
-def _lock(asset: Asset, version: int | None) -> Asset:
+def lock_for_write(asset: Asset, version: int | None) -> Asset:
+    """The asset's row, locked for this transaction; StaleVersion when ``version`` is not its current one."""
     locked = Asset.objects.select_for_update(of=("self",)).select_related("assigned_to", "ci").get(pk=asset.pk)
     if version is not None and version != locked.version:
         raise StaleVersion(f"Someone changed {locked.asset_tag} meanwhile (version {locked.version}, you had "
@@ -160,7 +160,7 @@ def _lock(asset: Asset, version: int | None) -> Asset:
     return locked
 
 
-def _apply(asset: Asset, fields: dict) -> list[dict]:
+def apply_fields(asset: Asset, fields: dict) -> list[dict]:
     """Set ``fields`` on the locked asset, validate, and return the changes (nothing saved yet)."""
     before = {name: getattr(asset, name) for name in fields}
     for name, value in fields.items():
@@ -174,7 +174,8 @@ def _apply(asset: Asset, fields: dict) -> list[dict]:
     return changes
 
 
-def _write(asset: Asset, changes: list[dict], *, by, source: str) -> None:
+def save_and_sync(asset: Asset, changes: list[dict], *, by) -> None:
+    """Save the next version and write the shared fields that changed to the asset's CI (same transaction)."""
     asset.version += 1
     asset.updated_at = timezone.now()
     _save(asset)
@@ -191,14 +192,14 @@ def update_asset(asset: Asset, *, by, source: str = "desk", version: int | None 
     check_can_edit(by)
     _check_unknown(fields)
     fields = _normalise(fields)
-    asset = _lock(asset, version)
+    asset = lock_for_write(asset, version)
     if asset.lifecycle in rules.OUT_OF_USE and fields.get("assigned_to") is not None \
             and _comparable(fields["assigned_to"]) != asset.assigned_to_id:
         raise ValidationFailed(f"A {asset.get_lifecycle_display().lower()} asset cannot be assigned.",
                                fields={"assigned_to": ["Nobody may be newly assigned to an asset out of use."]})
-    changes = _apply(asset, fields)
+    changes = apply_fields(asset, fields)
     if changes:
-        _write(asset, changes, by=by, source=source)
+        save_and_sync(asset, changes, by=by)
         record(asset, "updated", by=by, source=source, changes=changes)
     return asset, changes
 
@@ -228,7 +229,7 @@ def transition(asset: Asset, action: str, *, by, source: str = "desk", version: 
     if step is None:
         raise ValidationFailed(f"Unknown lifecycle action {action!r}.", fields={"action": [
             "Must be one of: " + ", ".join(rules.BY_NAME) + "."]})
-    asset = _lock(asset, version)
+    asset = lock_for_write(asset, version)
     if asset.lifecycle not in step.sources:
         possible = ", ".join(t.label.lower() for t in rules.allowed(asset.lifecycle)) or "nothing (it is final)"
         raise InvalidTransition(f"{asset.asset_tag} is {asset.get_lifecycle_display().lower()}: it cannot "
@@ -247,8 +248,8 @@ def transition(asset: Asset, action: str, *, by, source: str = "desk", version: 
         fields["assigned_to"] = None
     was = {"lifecycle": asset.lifecycle, "assigned_to": _display(asset.assigned_to), "location": asset.location}
     fields["lifecycle"] = step.target
-    changes = _apply(asset, fields)
-    _write(asset, changes, by=by, source=source)
+    changes = apply_fields(asset, fields)
+    save_and_sync(asset, changes, by=by)
     data = {"action": step.name, "from": was["lifecycle"], "to": step.target,
             "changes": [c for c in changes if c["field"] != "lifecycle"]}
     if step.target == Asset.Lifecycle.RETIRED:

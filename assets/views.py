@@ -25,7 +25,7 @@ PAGE_SIZE = 50
 def _ci_url(ci_id: int) -> str:
     """The CI's desk page; the CMDB pages may not be installed in every build."""
     try:
-        return reverse("cmdb:ci", kwargs={"pk": ci_id})
+        return reverse("cmdb:ci", args=[ci_id])
     except NoReverseMatch:
         return ""
 

@@ -36,10 +36,10 @@ def _within(field: str, days: int) -> Q:
 
 class AssetFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search", help_text="Part of the tag, name or serial number.")
-    kind = django_filters.ChoiceFilter(choices=Asset.Kind.choices, label="Kind")
+    kind = django_filters.ChoiceFilter(choices=Asset.Kind.choices, label="Kind", empty_label="Any")
     lifecycle = django_filters.MultipleChoiceFilter(choices=Asset.Lifecycle.choices, label="Lifecycle")
     assigned_to = django_filters.ModelChoiceFilter(queryset=lambda request: queries.assignable_users(),
-                                                   label="Assigned to")
+                                                   label="Assigned to", empty_label="Anyone")
     location = django_filters.CharFilter(field_name="location", lookup_expr="icontains", label="Location")
     warranty_ending_within = DaysFilter(method="filter_warranty", label="Warranty ends within (days)",
                                         help_text="Warranty ending from today to this many days ahead.")
@@ -65,7 +65,7 @@ class AssetFilter(django_filters.FilterSet):
 
 class ContractFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search", help_text="Part of the number or vendor.")
-    kind = django_filters.ChoiceFilter(choices=Contract.Kind.choices, label="Kind")
+    kind = django_filters.ChoiceFilter(choices=Contract.Kind.choices, label="Kind", empty_label="Any")
     ending_within = DaysFilter(method="filter_ending", label="Ends within (days)",
                                help_text="Ending from today to this many days ahead.")
     asset = IdFilter(field_name="assets", label="Covers asset (id)")

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
@@ -172,6 +173,10 @@ def contract_list(request):
     filterset = ContractFilter(request.GET or None, queryset=queries.contracts(), request=request)
     rows = filterset.qs if filterset.is_valid() else queries.contracts()
     page = _page(request, rows)
+    page.object_list = list(page.object_list)
+    today = timezone.localdate()
+    for contract in page.object_list:
+        contract.days_left = (contract.ends_on - today).days
     return render(request, "assets/contract_list.html", {
         "nav": "assets", "assets_tab": "contracts", "filter": filterset, "page": page,
         "filter_errors": filterset.errors if filterset.is_bound else {}},

@@ -35,6 +35,11 @@ def test_create_read_and_patch_with_version(api, agent, requester):
     response = api.patch(url, {"location": "Office", "version": 1})
     assert response.status_code == 412 and error_of(response)["code"] == "stale_version"
     assert Asset.objects.get().location == "Lab"
+    assert api.get(url)["ETag"] == '"2"'
+    response = api.patch(url, {"location": "Office"}, HTTP_IF_MATCH='"1"')
+    assert response.status_code == 412 and "AST-000001" in error_of(response)["detail"]
+    response = api.post(f"{url}transition/", {"action": "retire"}, HTTP_IF_MATCH='"2"')
+    assert response.status_code == 200 and response["ETag"] == '"3"'
     response = api.patch(url, {"lifecycle": "deployed"})
     assert response.status_code == 400 and "lifecycle" in error_of(response)["fields"]
 

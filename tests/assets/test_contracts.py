@@ -86,3 +86,17 @@ def test_reminders_stay_in_their_tenant(tenant, make_contract, in_other_tenant, 
     assert mailoutbox == []
     assert tasks.send_contract_reminders(tenant=tenant.schema_name) == 1
     assert all("beta" not in address for address in mailoutbox[0].to)
+
+
+@pytest.mark.django_db
+def test_beat_fans_out_one_task_per_tenant_in_its_own_schema(tenant, monkeypatch, settings):
+    from django.db import connection
+
+    assert settings.CELERY_BEAT_SCHEDULE["contract-renewal-reminders"]["task"] == \
+        "assets.tasks.contract_reminders_all_tenants"
+    calls = []
+    monkeypatch.setattr(tasks.send_contract_reminders, "delay",
+                        lambda *, tenant: calls.append((tenant, connection.schema_name)))
+    tasks.contract_reminders_all_tenants()
+    assert ("alpha", "alpha") in calls and ("beta", "beta") in calls
+    assert all(schema == name for name, schema in calls)

@@ -119,3 +119,30 @@ def test_requesters_and_other_tenants_are_kept_out(tenant, agent, requester, mak
     assert beta.post(f"/desk/assets/contracts/{contract.pk}/edit/", {"number": "x"}).status_code == 404
     connection.set_tenant(tenant)
     assert Asset.objects.get().lifecycle == L.ORDERED
+
+
+@pytest.mark.django_db
+def test_asset_page_and_contract_list_do_not_grow_with_their_rows(desk, agent):
+    asset = services.create_asset(by=agent, name="Dock", cost="100")
+    start = datetime.date(2025, 1, 1)
+
+    def contract(n):
+        contracts.create_contract(by=agent, kind="support", number=f"S-{n}", vendor=f"V{n}", starts_on=start,
+                                  ends_on=start + datetime.timedelta(days=400 + n), assets=[asset])
+
+    contract(0)
+    desk.get(f"/desk/assets/{asset.pk}/")  # the first request of a session reads what later ones have cached
+    with CaptureQueriesContext(connection) as page_before:
+        desk.get(f"/desk/assets/{asset.pk}/")
+    with CaptureQueriesContext(connection) as list_before:
+        desk.get("/desk/assets/contracts/")
+    for n in range(1, 4):
+        contract(n)
+        asset, _ = services.update_asset(asset, by=agent, location=f"Shelf {n}")
+    with CaptureQueriesContext(connection) as page_after:
+        page = desk.get(f"/desk/assets/{asset.pk}/")
+    with CaptureQueriesContext(connection) as list_after:
+        listing = desk.get("/desk/assets/contracts/")
+    assert len(page.context["history"]) == 4 and len(page.context["contracts"]) == 4
+    assert len(listing.context["page"].object_list) == 4
+    assert (len(page_after), len(list_after)) == (len(page_before), len(list_before))

@@ -23,7 +23,7 @@ PAGE_ROWS = 100  # rows a page lists (the worst assets, the most-missed patches,
 def licences(request):
     results = licensing.compliance()
     return render(request, "assets/software/licences.html",
-                  {"results": results, "totals": licensing.totals(results), "section": "licences"})
+                  {"results": results, "totals": licensing.totals(results), "nav": "assets", "assets_tab": "licences"})
 
 
 @agent_required
@@ -35,7 +35,7 @@ def product_detail(request, pk):
         "product": product, "result": licensing.compliance_of(product),
         "entitlements": product.entitlements.select_related("contract").order_by("-ends_on", "id"),
         "installations": installations[:PAGE_ROWS], "installation_count": installations.count(),
-        "page_rows": PAGE_ROWS, "inactive": licensing.INACTIVE_LIFECYCLES, "section": "licences"})
+        "page_rows": PAGE_ROWS, "inactive": licensing.INACTIVE_LIFECYCLES, "nav": "assets", "assets_tab": "licences"})
 
 
 @agent_required
@@ -53,7 +53,7 @@ def product_edit(request, pk=None):
             messages.success(request, f"Saved {product}.")
             return redirect("software:product", product.pk)
     return render(request, "assets/software/product_edit.html",
-                  {"form": form, "product": product, "section": "licences"})
+                  {"form": form, "product": product, "nav": "assets", "assets_tab": "licences"})
 
 
 @agent_required
@@ -84,7 +84,7 @@ def entitlement_edit(request, product_pk, pk=None):
             messages.success(request, "Entitlement saved.")
             return redirect("software:product", product.pk)
     return render(request, "assets/software/entitlement_edit.html",
-                  {"form": form, "product": product, "entitlement": entitlement, "section": "licences"})
+                  {"form": form, "product": product, "entitlement": entitlement, "nav": "assets", "assets_tab": "licences"})
 
 
 @agent_required
@@ -102,7 +102,7 @@ def patches(request):
     return render(request, "assets/software/patches.html", {
         "overall": patching.overall(), "assets": patching.per_asset(limit=PAGE_ROWS), "services": services,
         "at_risk": patching.services_on_unpatched_critical_servers(behind=services),
-        "patches": patching.patches_with_counts()[:PAGE_ROWS], "page_rows": PAGE_ROWS, "section": "patches"})
+        "patches": patching.patches_with_counts()[:PAGE_ROWS], "page_rows": PAGE_ROWS, "nav": "assets", "assets_tab": "patches"})
 
 
 @agent_required
@@ -111,12 +111,12 @@ def patch_detail(request, pk):
     missing = patching.missing_assets(patch)
     return render(request, "assets/software/patch.html", {
         "patch": patch, "assets": missing[:PAGE_ROWS], "missing_count": missing.count(), "page_rows": PAGE_ROWS,
-        "section": "patches"})
+        "nav": "assets", "assets_tab": "patches"})
 
 
 @agent_required
 def service_patches(request, pk):
     service = get_object_or_404(patching.business_services(), pk=pk)
     return render(request, "assets/software/service_patches.html",
-                  {"compliance": patching.for_service(service), "section": "patches"})
+                  {"compliance": patching.for_service(service), "nav": "assets", "assets_tab": "patches"})
 

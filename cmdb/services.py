@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from cmdb import attributes, queries
+from cmdb import attributes, events, queries
 from cmdb.models import CI, CIClass, CIHistory, Relationship, RelationshipType, Sighting
 from core.exceptions import NotPermitted, StaleVersion, ValidationFailed
 
@@ -95,6 +95,7 @@ def create_ci(*, by, source: str = "desk", attributes: dict | None = None, text_
                            "support_group", "ci_class"], validate_unique=False, validate_constraints=False)
     _save(ci)
     CIHistory.objects.create(ci=ci, kind=CIHistory.Kind.CREATED, author=_actor(by), source=source)
+    events.ci_changed(ci, [], by=by, source=source, created=True)
     if seen_at is not None:
         record_sighting(ci, source, seen_at)
     return ci
@@ -156,6 +157,7 @@ def update_ci(ci: CI, *, by, source: str = "desk", version: int | None = None, a
         _save(ci)
         CIHistory.objects.create(ci=ci, kind=CIHistory.Kind.UPDATED, author=_actor(by), source=source,
                                  data={"changes": changes})
+        events.ci_changed(ci, changes, by=by, source=source)
     if seen_at is not None:
         record_sighting(ci, source, seen_at)
     return ci, changes

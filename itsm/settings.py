@@ -226,6 +226,9 @@ CELERY_BEAT_SCHEDULE = {
                  "options": {"expires": 30}},
     # Approval reminders and timeouts from the public due index (approvals/scanner.py).
     "approvals-tick": {"task": "approvals.tasks.approvals_tick", "schedule": 30.0, "options": {"expires": 60}},
+    # Contract renewal reminders (assets/reminders.py): once per end date, so hourly runs mail nobody twice.
+    "contract-renewal-reminders": {"task": "assets.tasks.contract_reminders_all_tenants", "schedule": 3600.0,
+                                   "options": {"expires": 1800}},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -318,6 +321,13 @@ SPECTACULAR_SETTINGS = {
         "ApprovalStageKindEnum": "approvals.models.StageKind",
         "EntitlementMetricEnum": "assets.models.Entitlement.Metric",
         "MetricEnum": "sla.models.Metric",  # named explicitly since entitlements have a "metric" too
+        # An asset's lifecycle "action" would otherwise take the SLA escalation action's name.
+        "ActionEnum": "sla.models.EscalationRule.Action",
+        "AssetKindEnum": "assets.models.Asset.Kind",
+        "AssetLifecycleEnum": "assets.models.Asset.Lifecycle",
+        "AssetActionEnum": "assets.lifecycle.ACTION_CHOICES",
+        "ContractKindEnum": "assets.models.Contract.Kind",
+        "CIStatusEnum": "cmdb.models.CI.Status",
     },
     # Tags and operation ids start after the version: "incidents_list", not "v1_incidents_list".
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",

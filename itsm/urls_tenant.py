@@ -19,6 +19,7 @@ urlpatterns = [
     path("desk/settings/catalogue/", include(("service_requests.urls_settings", "catalogue_settings"))),
     path("desk/settings/approvals/", include(("approvals.urls_settings", "approval_settings"))),
     path("desk/assets/", include(("assets.urls_software", "software"))),
+    path("desk/assets/", include(("assets.urls_desk", "assets"))),
     path("desk/", include(("tickets.urls_desk", "desk"))),
     path("portal/catalogue/", include(("service_requests.urls_portal", "catalogue"))),
     path("portal/", include(("tickets.urls_portal", "portal"))),

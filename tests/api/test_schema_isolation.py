@@ -29,6 +29,11 @@ from approvals.models import (Approval, ApprovalChainDefinition, ApprovalDecisio
                               StageDefinition)
 from accounts.services import create_api_token
 from assets.models import Entitlement, SoftwareProduct
+from assets import ci_sync as asset_ci_sync
+from assets import contracts as asset_contracts
+from assets import services as asset_services
+from assets.models import Asset, AssetHistory, Contract
+from cmdb.models import CI, CIHistory
 from fulfilment import services as fulfilment_services
 from fulfilment.models import Task
 from incidents import services as incident_services
@@ -302,7 +307,29 @@ def entitlement_body(params):
     return {"product": product_id, "metric": "per_device", "quantity": 1, "reference": "Replaced by the caller"}
 
 
-ID_MODELS = {software_product: SoftwareProduct, entitlement: Entitlement, calendar: Calendar, policy: Policy, clock: Clock, token: ApiToken, catalog_item: CatalogItem,
+def _asset(owner, marker):
+    return asset_services.create_asset(by=owner, name=f"{marker} asset", notes=f"{marker} notes")
+
+
+def asset(owner, marker):
+    return {"id": _asset(owner, marker).pk}
+
+
+def linked_asset(owner, marker):
+    return {"id": asset_ci_sync.create_ci_for(_asset(owner, marker), by=owner).pk}
+
+
+def asset_contract(owner, marker):
+    import datetime
+
+    contract = asset_contracts.create_contract(
+        by=owner, kind="support", number=f"{marker}"[:60], vendor="Vendor", notes=f"{marker} notes",
+        starts_on=datetime.date(2025, 1, 1), ends_on=datetime.date(2027, 1, 1), assets=[_asset(owner, marker)])
+    return {"id": contract.pk}
+
+
+ID_MODELS = {software_product: SoftwareProduct, entitlement: Entitlement, asset: Asset, linked_asset: Asset,
+             asset_contract: Contract, calendar: Calendar, policy: Policy, clock: Clock, token: ApiToken, catalog_item: CatalogItem,
              approval_chain: ApprovalChainDefinition, approval_request: ApprovalRequest}
 
 
@@ -424,6 +451,13 @@ CASES = {
     "assets_entitlements_update": Case(entitlement, entitlement_body),
     "assets_entitlements_partial_update": Case(entitlement, fixed({"quantity": 7})),
     "assets_entitlements_destroy": Case(entitlement),
+    "assets_retrieve": Case(asset),
+    "assets_partial_update": Case(asset, fixed({"name": "Renamed by the caller"})),
+    "assets_transition_create": Case(asset, fixed({"action": "receive"})),
+    "assets_ci_create": Case(asset, fixed({"ci_class": "end_user_device"})),
+    "assets_ci_destroy": Case(linked_asset),
+    "assets_contracts_retrieve": Case(asset_contract),
+    "assets_contracts_partial_update": Case(asset_contract, fixed({"notes": "Changed by the caller"})),
 }
 def upload_body(params):
     return {"file": files.upload("caller.txt", b"uploaded by the caller")}
@@ -479,7 +513,7 @@ def _set_next(values: dict[str, int]) -> None:
 SNAPSHOT_MODELS = (User, ApiToken, TimelineEntry, Attachment, TicketLink, Calendar, WorkingHours, Holiday, Policy, Target,
                    EscalationRule, Clock, Task, ServiceRequest, RequestedItem, CatalogItem, ApprovalChainDefinition,
                    StageDefinition, Approval, ApprovalStage, ApprovalRequest, ApprovalDecision, SoftwareProduct,
-                   Entitlement)
+                   Entitlement, Asset, AssetHistory, Contract, CI, CIHistory)
 
 
 def snapshot_of(tenant) -> dict:

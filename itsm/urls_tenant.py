@@ -18,6 +18,8 @@ urlpatterns = [
     path("desk/settings/sla/", include(("sla.urls", "sla"))),
     path("desk/settings/catalogue/", include(("service_requests.urls_settings", "catalogue_settings"))),
     path("desk/settings/approvals/", include(("approvals.urls_settings", "approval_settings"))),
+    path("desk/settings/cmdb/", include(("cmdb.urls_settings", "cmdb_settings"))),
+    path("desk/cmdb/", include(("cmdb.urls_desk", "cmdb"))),
     path("desk/", include(("tickets.urls_desk", "desk"))),
     path("portal/catalogue/", include(("service_requests.urls_portal", "catalogue"))),
     path("portal/", include(("tickets.urls_portal", "portal"))),

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from accounts.models import AssignmentGroup
 from cmdb import queries
 from cmdb.models import CI, CIClass
 
-# Sort keys the list offers: query value -> order_by fields (the id keeps pages stable).
+
+# Sort keys the list offers: query value -> order_by fields.
 SORTS = {
-    "name": ("name", "id"), "-name": ("-name", "-id"),
-    "class": ("ci_class__name", "name", "id"), "-class": ("-ci_class__name", "name", "id"),
-    "status": ("status", "name", "id"), "-status": ("-status", "name", "id"),
-    "criticality": ("criticality", "name", "id"), "-criticality": ("-criticality", "name", "id"),
-    "seen": ("last_seen_at", "id"), "-seen": ("-last_seen_at", "-id"),
+    "name": (Lower("name"), "id"), "-name": (Lower("name").desc(), "-id"),
+    "class": ("ci_class__name", Lower("name"), "id"), "-class": ("-ci_class__name", Lower("name"), "id"),
+    "status": ("status", Lower("name"), "id"), "-status": ("-status", Lower("name"), "id"),
+    "criticality": ("criticality", Lower("name"), "id"), "-criticality": ("-criticality", Lower("name"), "id"),
+    "seen": (F("last_seen_at").asc(nulls_first=True), "id"), "-seen": (F("last_seen_at").desc(nulls_last=True), "-id"),
     "updated": ("updated_at", "id"), "-updated": ("-updated_at", "-id"),
 }
 SORT_LABELS = {"name": "Name", "class": "Class", "status": "Status", "criticality": "Criticality",
                "-seen": "Last seen", "-updated": "Recently updated"}
+
+
+def ordered(queryset, sort: str):
+    """The list in the order ``sort`` names (unknown: by name); the id keeps pages stable."""
+    return queryset.order_by(*SORTS.get(sort, SORTS["name"]))
 
 
 class CIFilterSet(django_filters.FilterSet):
@@ -30,7 +36,6 @@ class CIFilterSet(django_filters.FilterSet):
     environment = django_filters.ChoiceFilter(choices=CI.Environment.choices)
     criticality = django_filters.TypedChoiceFilter(choices=CI.Criticality.choices, coerce=int)
     support_group = django_filters.ModelChoiceFilter(queryset=AssignmentGroup.objects.all())
-    sort = django_filters.CharFilter(method="sort_by", widget=forms.HiddenInput)
 
     class Meta:
         model = CI
@@ -49,9 +54,6 @@ class CIFilterSet(django_filters.FilterSet):
     def in_class(self, queryset, name, value):
         """A class means the class and every class below it (Server lists Linux servers too)."""
         return queryset.filter(ci_class__in=queries.descendant_ids([value.pk])) if value else queryset
-
-    def sort_by(self, queryset, name, value):
-        return queryset.order_by(*SORTS[value]) if value in SORTS else queryset
 
 
 def _looks_like_ip(value: str) -> bool:

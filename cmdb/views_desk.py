@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import agent_required
 from accounts.models import AssignmentGroup
 from cmdb import ci_page, graph, queries, services
-from cmdb.filters import SORT_LABELS, CIFilterSet
+from cmdb.filters import SORT_LABELS, SORTS, CIFilterSet, ordered
 from cmdb.forms import CIForm, RelationshipForm, initial_for, option_label
 from cmdb.models import CI, CIClass, Relationship, RelationshipType
 from core.exceptions import TicketError
@@ -35,8 +35,8 @@ def ci_list(request):
         "name", "status", "environment", "criticality", "fqdn", "last_seen_at", "updated_at",
         "ci_class__name", "support_group__name")
     filters = CIFilterSet(request.GET or None, queryset=queryset, request=request)
-    rows = filters.qs if filters.is_bound else queryset
-    sort = request.GET.get("sort") or "name"
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "name"
+    rows = ordered(filters.qs if filters.is_bound else queryset, sort)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filters": filters, "page": page, "sort": sort, "nav": "cmdb",

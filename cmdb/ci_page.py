@@ -119,18 +119,27 @@ class Impact:
     others: list[Impacted]
     total: int
     shown: int
+    service_count: int
+    other_count: int
 
 
 def impact_of(ci: CI, relationship_types, service_class_ids: set[int]) -> Impact:
-    """What a failure of the CI takes down (to cmdb.impact's default depth): services first, nearest first."""
+    """What a failure of the CI takes down (to cmdb.impact's default depth): services first, nearest first.
+
+    Only the rows shown (``IMPACT_LIMIT``) and the CIs on their paths are loaded: a core device can reach
+    most of the estate, and the page must not load it all to show the nearest hundred.
+    """
     reached = impact.downstream([ci.pk], depth=impact.DEFAULT_DEPTH)
-    ids_on_paths = {pk for row in reached for pk in row.path}
-    cis = CI.objects.filter(pk__in=ids_on_paths).select_related("ci_class").only(
+    service_ids = set(CI.objects.filter(ci_class__in=service_class_ids).values_list("pk", flat=True)) \
+        if service_class_ids else set()
+    reached.sort(key=lambda row: (row.ci_id not in service_ids, row.depth, row.ci_id))
+    kept = reached[:IMPACT_LIMIT]
+    cis = CI.objects.filter(pk__in={pk for row in kept for pk in row.path}).select_related("ci_class").only(
         "name", "status", "criticality", "ci_class__name", "ci_class_id")
     by_id = {other.pk: other for other in cis}
     by_key = {t.key: t for t in relationship_types}
     rows = []
-    for row in reached:
+    for row in kept:
         target = by_id.get(row.ci_id)
         if target is None:
             continue
@@ -140,14 +149,16 @@ def impact_of(ci: CI, relationship_types, service_class_ids: set[int]) -> Impact
             if index:
                 kind = by_key.get(row.via[index - 1])
                 # The walk goes against a to_source relationship (the hop's end needs its start): read it backwards.
-                via = (kind.reverse_name if kind.impact == RelationshipType.Impact.TO_SOURCE else kind.name) if kind else row.via[index - 1]
+                via = (kind.reverse_name if kind.impact == RelationshipType.Impact.TO_SOURCE else kind.name) \
+                    if kind else row.via[index - 1]
                 via = via[:1].lower() + via[1:]
             name = by_id[pk].name if pk in by_id else ci.name
             steps.append(Step(pk, name, reverse("cmdb:detail", args=[pk]), via))
-        rows.append(Impacted(target, row.depth, target.ci_class_id in service_class_ids, steps))
+        rows.append(Impacted(target, row.depth, row.ci_id in service_ids, steps))
     rows.sort(key=lambda r: (not r.is_service, r.depth, r.ci.name.lower()))
-    shown = rows[:IMPACT_LIMIT]
-    return Impact([r for r in shown if r.is_service], [r for r in shown if not r.is_service], len(rows), len(shown))
+    services = sum(1 for row in reached if row.ci_id in service_ids)
+    return Impact([r for r in rows if r.is_service], [r for r in rows if not r.is_service], len(reached), len(rows),
+                  services, len(reached) - services)
 
 
 # History stores raw values (what an import or the API sent); people read the choices' labels.

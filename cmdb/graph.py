@@ -89,10 +89,10 @@ def build(ci: CI, *, depth: int = DEFAULT_DEPTH, max_nodes: int = MAX_NODES,
     for row in impact.downstream([ci.pk], depth=depth):
         if row.ci_id not in columns or row.depth <= -columns[row.ci_id]:
             columns[row.ci_id] = row.depth
-    reached = CI.objects.filter(pk__in=list(columns)).select_related("ci_class").only(
-        "name", "ci_class__name", "ci_class_id")
-    ranked = sorted(reached, key=lambda other: (abs(columns[other.pk]), other.name.lower(), other.pk))
-    kept, hidden = ranked[:max_nodes - 1], max(0, len(ranked) - (max_nodes - 1))
+    # The nearest first; only the CIs kept are loaded, so a core switch with thousands of dependants stays cheap.
+    ranked = sorted(columns, key=lambda pk: (abs(columns[pk]), pk))
+    kept_ids, hidden = ranked[:max_nodes - 1], max(0, len(ranked) - (max_nodes - 1))
+    kept = CI.objects.filter(pk__in=kept_ids).select_related("ci_class").only("name", "ci_class__name", "ci_class_id")
 
     def node(other, column):
         return Node(other.pk, other.name, other.ci_class.name, other.ci_class_id in service_class_ids, column,

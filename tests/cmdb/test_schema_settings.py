@@ -4,7 +4,6 @@ import pytest
 
 from cmdb import services, services_schema
 from cmdb.models import CI, AttributeDefinition, CIClass, RelationshipType
-from tests.cmdb import desk_estate
 from tests.factories import AdminFactory, AgentFactory
 
 pytestmark = pytest.mark.django_db

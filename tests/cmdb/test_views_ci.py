@@ -73,6 +73,25 @@ def test_the_graph_caps_its_nodes_and_counts_the_rest(tenant, agent):
     assert all(n.column == 1 for n in drawn.nodes[1:]) and drawn.center.x < drawn.nodes[1].x
 
 
+def test_the_impact_list_keeps_services_first_and_the_nearest(tenant, agent, make_client, monkeypatch):
+    from cmdb import ci_page
+
+    estate = desk_estate.build(agent)
+    c, t = desk_estate.classes(), desk_estate.rel_types()
+    for index in range(3):
+        app = services.create_ci(by=agent, name=f"app-{index}", ci_class=c["application"])
+        services.add_relationship(by=agent, type=t["runs_on"], source=app, target=estate["server"])
+    monkeypatch.setattr(ci_page, "IMPACT_LIMIT", 2)
+    page = make_client(tenant, agent).get(f"/desk/cmdb/{estate['switch'].pk}/").content.decode()
+    impact = page[page.index('id="impact"'):page.index('id="tickets"')]
+    assert "1 business service and 5 other CIs affected (the nearest 2 shown)." in impact
+    # The service three hops away comes before the server one hop away; nothing further is listed.
+    assert impact.index("<strong>Shop</strong>") < impact.index("<strong>lnx-db-01</strong>")
+    assert "<strong>app-0</strong>" not in impact and "<strong>shop-db</strong>" not in impact
+    path = impact[impact.index("<strong>Shop</strong>"):impact.index("Other CIs")]
+    assert "connected from" in path and "hosts" in path and "used by" in path
+
+
 def test_history_and_tickets_naming_the_ci(tenant, agent, make_client):
     from incidents import services as incident_services
 
@@ -125,9 +144,9 @@ def test_the_ci_page_runs_a_fixed_number_of_queries(tenant, agent, make_client):
         services.record_sighting(server, f"source-{index}", timezone.now())
     assert _page_queries(client, server) == before
     # search path, session, user; the CI, its lineage and attribute definitions; relationship types; service
-    # classes (2); relationships; settings and sightings; graph (up, down, nodes, edges); impact (walk, CIs);
-    # history; affected tickets.
-    assert before == 20
+    # classes (2); relationships; settings and sightings; graph (up, down, nodes, edges); impact (walk, services,
+    # CIs); history; affected tickets.
+    assert before == 21
 
 
 def test_requesters_and_other_tenants_cannot_open_a_ci(tenant, agent, make_client, other_tenant, in_other_tenant):

@@ -22,6 +22,7 @@ from tickets import types as ticket_types
 
 IMPACT_LIMIT = 100
 HISTORY_LIMIT = 100
+RELATIONSHIP_LIMIT = 200
 
 
 def ci_for_page(queryset=None):
@@ -65,12 +66,17 @@ class Related:
     propagates: bool
 
 
-def relationships(ci: CI) -> tuple[list[Related], list[Related]]:
-    """(upstream, downstream) relationships of the CI, each with the other end's class loaded."""
-    rows = Relationship.objects.filter(Q(source=ci) | Q(target=ci)).select_related(
-        "type", "source__ci_class", "target__ci_class").order_by("type__name", "id")
+def relationships(ci: CI) -> tuple[list[Related], list[Related], bool]:
+    """(upstream, downstream, truncated): the CI's relationships with the other end's class loaded.
+
+    At most ``RELATIONSHIP_LIMIT`` are listed (a core switch may have thousands); the graph and the impact
+    list summarise the rest.
+    """
+    rows = list(Relationship.objects.filter(Q(source=ci) | Q(target=ci)).select_related(
+        "type", "source__ci_class", "target__ci_class").order_by("type__name", "id")[:RELATIONSHIP_LIMIT + 1])
+    truncated = len(rows) > RELATIONSHIP_LIMIT
     upstream, downstream = [], []
-    for r in rows:
+    for r in rows[:RELATIONSHIP_LIMIT]:
         outgoing = r.source_id == ci.pk
         label = r.type.name if outgoing else r.type.reverse_name
         other = r.target if outgoing else r.source
@@ -78,7 +84,7 @@ def relationships(ci: CI) -> tuple[list[Related], list[Related]]:
         # The source needs the target unless the type says a failure of the source reaches the target.
         needs_other = outgoing != (r.type.impact == RelationshipType.Impact.TO_TARGET)
         (upstream if needs_other else downstream).append(Related(r, label[:1].lower() + label[1:], other, propagates))
-    return upstream, downstream
+    return upstream, downstream, truncated
 
 
 @dataclass

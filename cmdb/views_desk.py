@@ -73,13 +73,14 @@ def _page_context(request, ci, *, relationship_form=None, depth=None):
     lineage = queries.lineage(ci.ci_class)
     relationship_types = list(RelationshipType.objects.order_by("name"))
     service_class_ids = queries.business_service_class_ids()
-    upstream, downstream = ci_page.relationships(ci)
+    upstream, downstream, truncated = ci_page.relationships(ci)
     seen, stale_after = ci_page.sightings(ci)
     return {
         "ci": ci, "nav": "cmdb", "lineage": lineage,
         "is_service": ci.ci_class_id in service_class_ids,
         "attribute_groups": ci_page.attribute_groups(ci, lineage),
-        "upstream": upstream, "downstream": downstream,
+        "upstream": upstream, "downstream": downstream, "relationships_truncated": truncated,
+        "relationship_limit": ci_page.RELATIONSHIP_LIMIT,
         "sightings": seen, "stale_after_days": stale_after,
         "graph": graph.build(ci, depth=graph.clamp_depth(depth), service_class_ids=service_class_ids),
         "depths": graph.DEPTHS,

@@ -90,6 +90,11 @@ def test_the_impact_list_keeps_services_first_and_the_nearest(tenant, agent, mak
     assert "<strong>app-0</strong>" not in impact and "<strong>shop-db</strong>" not in impact
     path = impact[impact.index("<strong>Shop</strong>"):impact.index("Other CIs")]
     assert "connected from" in path and "hosts" in path and "used by" in path
+    # The relationship lists are capped too (the server has five here).
+    monkeypatch.setattr(ci_page, "RELATIONSHIP_LIMIT", 3)
+    page = make_client(tenant, agent).get(f"/desk/cmdb/{estate['server'].pk}/").content.decode()
+    listed = page[page.index('id="relationships"'):page.index("Add a relationship")]
+    assert "Only the first 3 relationships are listed here." in listed and listed.count(">Remove</button>") == 3
 
 
 def test_history_and_tickets_naming_the_ci(tenant, agent, make_client):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from cmdb import impact, queries
 from cmdb.models import CI, AffectedCI, AttributeDefinition, CIHistory, Relationship, RelationshipType, Sighting
 from tickets import types as ticket_types
+from tickets.registry import ticket_models
 
 IMPACT_LIMIT = 100
 HISTORY_LIMIT = 100
@@ -206,10 +207,13 @@ def tickets_naming(ci: CI) -> list[NamedOn]:
     for label, ticket_id in AffectedCI.objects.filter(ci=ci).values_list("ticket_type", "ticket_id"):
         ids_by_label[label].append(ticket_id)
     rows = []
+    known = set(ticket_models())
     for label, ids in sorted(ids_by_label.items()):
         try:
             model = apps.get_model(label)
         except (LookupError, ValueError):
+            continue
+        if model not in known:  # a label of an app since removed, or of something that is no ticket
             continue
         ticket_type = ticket_types.for_model(model)
         for ticket in model._default_manager.filter(pk__in=ids).only("number", "title", "state", "opened_at"):

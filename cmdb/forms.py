@@ -9,6 +9,7 @@ import re
 from django import forms
 
 from accounts.models import AssignmentGroup, User
+from cmdb import class_tree
 from cmdb.models import CI, AttributeDefinition, CIClass, RelationshipType
 
 SPLIT = re.compile(r"[\s,;]+")
@@ -88,7 +89,8 @@ class CIForm(forms.Form):
         groups = AssignmentGroup.objects.filter(is_active=True).order_by("name")
         self.fields["owner_group"].queryset = groups
         self.fields["support_group"].queryset = groups
-        self.fields["ci_class"].widget.attrs["data-attribute-swap"] = "true"
+        self.fields["ci_class"].choices = [("", "Choose a class…")] + [
+            (c.pk, class_tree.indented(c, depth)) for c, depth in class_tree.in_tree_order(CIClass.objects.all())]
         self.definitions = list(definitions)
         for definition in self.definitions:
             self.fields[attribute_field_name(definition)] = attribute_field(definition)

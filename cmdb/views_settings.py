@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.access import admin_required
-from cmdb import queries, services_schema
+from cmdb import class_tree, queries, services_schema
 from cmdb.forms import AttributeForm, CIClassForm, RelationshipTypeForm
 from cmdb.models import AttributeDefinition, CIClass, RelationshipType
 from core.exceptions import TicketError
@@ -22,20 +22,8 @@ TAB = "cmdb"
 
 
 def _tree() -> list[tuple[CIClass, int]]:
-    classes = list(CIClass.objects.annotate(ci_count=Count("cis", distinct=True),
-                                            attribute_count=Count("attribute_definitions", distinct=True)))
-    children = {}
-    for c in classes:
-        children.setdefault(c.parent_id, []).append(c)
-    ordered = []
-
-    def walk(parent_id, depth):
-        for c in sorted(children.get(parent_id, []), key=lambda c: c.name.lower()):
-            ordered.append((c, depth))
-            walk(c.pk, depth + 1)
-
-    walk(None, 0)
-    return ordered
+    return class_tree.in_tree_order(CIClass.objects.annotate(
+        ci_count=Count("cis", distinct=True), attribute_count=Count("attribute_definitions", distinct=True)))
 
 
 @admin_required

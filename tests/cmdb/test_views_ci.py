@@ -109,6 +109,7 @@ def test_history_and_tickets_naming_the_ci(tenant, agent, make_client):
     for ticket in (closed, opened):
         AffectedCI.objects.create(ticket_type="incidents.incident", ticket_id=ticket.pk, ci=server)
     AffectedCI.objects.create(ticket_type="nowhere.gone", ticket_id=1, ci=server)
+    AffectedCI.objects.create(ticket_type="cmdb.ci", ticket_id=server.pk, ci=server)  # no ticket type: left out
     _close(closed, agent)
     page = make_client(tenant, agent).get(f"/desk/cmdb/{server.pk}/").content.decode()
     history = page[page.index('id="history"'):]

@@ -83,6 +83,11 @@ def deletion_blockers(ci_class: CIClass) -> list[str]:
         reasons.append("It has subclasses; delete or keep them first.")
     if AttributeDefinition.objects.filter(reference_class=ci_class).exists():
         reasons.append("A reference attribute points at this class.")
+    # Deleting the class would drop it from the type's allowed classes, and an emptied list means "any class".
+    limiting = RelationshipType.objects.filter(Q(source_classes=ci_class) | Q(target_classes=ci_class)).distinct()
+    if limiting.exists():
+        names = ", ".join(sorted(t.name for t in limiting))
+        reasons.append(f"Relationship types limit their ends to this class: {names}.")
     return reasons
 
 

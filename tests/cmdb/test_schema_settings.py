@@ -61,6 +61,10 @@ def test_what_cannot_be_deleted(tenant, agent, admin, make_client):
     page = client.post(f"/desk/settings/cmdb/classes/{child.pk}/delete/").content.decode()
     assert "1 CI belongs to this class." in page
     assert CIClass.objects.filter(pk__in=[custom.pk, child.pk]).count() == 2
+    kind = services_schema.save_relationship_type(by=admin, name="Archives to", reverse_name="Archive of",
+                                                  impact="none", target_classes=[custom])
+    assert "Relationship types limit their ends to this class: Archives to." in services_schema.deletion_blockers(custom)
+    assert list(kind.target_classes.all()) == [custom]
     # A built-in attribute stays; a custom one goes, and leaves the CIs that held it.
     model = AttributeDefinition.objects.get(ci_class=hardware, name="model")
     client.post(f"/desk/settings/cmdb/attributes/{model.pk}/delete/")

@@ -165,8 +165,11 @@ def test_requesters_and_other_tenants_cannot_open_a_ci(tenant, agent, make_clien
         client = make_client(other_tenant, AgentFactory())
         assert client.get(f"/desk/cmdb/{pk}/").status_code == 404
         assert client.get(f"/desk/cmdb/{pk}/edit/").status_code == 404
+        assert client.post(f"/desk/cmdb/{pk}/edit/", {"name": "taken over"}).status_code == 404
         assert client.get(f"/desk/cmdb/{pk}/graph/", HTTP_HX_REQUEST="true").status_code == 404
         assert client.post(f"/desk/cmdb/{pk}/relationships/{relationship.pk}/remove/").status_code == 404
         assert client.post(f"/desk/cmdb/{pk}/relationships/", {"type": relationship.type_id, "direction": "outgoing",
                                                                "other": str(estate["shop"].pk)}).status_code == 404
     assert estate["server"].outgoing.count() == 1
+    estate["server"].refresh_from_db()
+    assert estate["server"].name == "lnx-db-01"

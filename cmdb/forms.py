@@ -217,6 +217,8 @@ class AttributeForm(forms.Form):
 
     def __init__(self, *args, definition=None, builtin=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["reference_class"].choices = [("", "Any class")] + [
+            (c.pk, class_tree.indented(c, depth)) for c, depth in class_tree.in_tree_order(CIClass.objects.all())]
         if definition is not None:
             self.fields["name"].disabled = True
             self.fields["name"].required = False

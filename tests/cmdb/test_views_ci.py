@@ -64,13 +64,21 @@ def test_the_graph_caps_its_nodes_and_counts_the_rest(tenant, agent):
 
     c, t = desk_estate.classes(), desk_estate.rel_types()
     server = services.create_ci(by=agent, name="host", ci_class=c["linux_server"])
+    switch = services.create_ci(by=agent, name="switch", ci_class=c["network_device"])
+    services.add_relationship(by=agent, type=t["connects_to"], source=server, target=switch)
     for index in range(5):
         app = services.create_ci(by=agent, name=f"app-{index}", ci_class=c["application"])
         services.add_relationship(by=agent, type=t["runs_on"], source=app, target=server)
-    drawn = graph.build(server, depth=1, max_nodes=4)
-    assert len(drawn.nodes) == 4 and drawn.hidden == 2
-    assert [n.name for n in drawn.nodes[1:]] == ["app-0", "app-1", "app-2"]
-    assert all(n.column == 1 for n in drawn.nodes[1:]) and drawn.center.x < drawn.nodes[1].x
+    drawn = graph.build(server, depth=1, max_nodes=5)
+    assert len(drawn.nodes) == 5 and drawn.hidden == 2
+    by_name = {n.name: n for n in drawn.nodes}
+    assert set(by_name) == {"host", "switch", "app-0", "app-1", "app-2"}
+    # What the host needs to the left, what needs it to the right, in columns by signed depth.
+    assert by_name["switch"].column == -1 and by_name["switch"].x < drawn.center.x < by_name["app-0"].x
+    assert by_name["app-0"].y < by_name["app-1"].y < by_name["app-2"].y
+    assert {(e.source.name, e.target.name, e.label) for e in drawn.edges} == {
+        ("host", "switch", "Connects to"), ("app-0", "host", "Runs on"), ("app-1", "host", "Runs on"),
+        ("app-2", "host", "Runs on")}
 
 
 def test_the_impact_list_keeps_services_first_and_the_nearest(tenant, agent, make_client, monkeypatch):

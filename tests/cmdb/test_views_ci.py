@@ -1,5 +1,6 @@
 """The CI page: header, attributes by class, relationships read both ways, graph, impact, history, tickets."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -21,6 +22,8 @@ def test_the_ci_page_shows_what_the_ci_is_and_what_it_touches(tenant, agent, mak
     services.record_sighting(server, "scanner", timezone.now())
     services.record_sighting(server, "old-cmdb", timezone.now() - timedelta(days=queries.settings().stale_after_days + 1))
     page = make_client(tenant, agent).get(f"/desk/cmdb/{server.pk}/").content.decode()
+    # The CSP allows no inline style or script.
+    assert " style=" not in page and "<style" not in page and not re.search(r"<script(?![^>]*\bsrc=)", page)
     # Header: lineage root first; attributes grouped by the class that defines them, ancestors first.
     assert page.index("Hardware</a> › <a") < page.index("Server</a> › <a") < page.index("Linux Server")
     assert page.index(">Hardware</h3>") < page.index(">Server</h3>") < page.index(">Linux Server</h3>")

@@ -26,8 +26,8 @@ HISTORY_LIMIT = 100
 RELATIONSHIP_LIMIT = 200
 
 
-def ci_for_page(queryset=None):
-    return (queryset or CI.objects.all()).select_related("ci_class", "owner_user", "owner_group", "support_group")
+def ci_for_page():
+    return CI.objects.select_related("ci_class", "owner_user", "owner_group", "support_group")
 
 
 @dataclass

@@ -96,17 +96,9 @@ class CIForm(forms.Form):
             self.fields[attribute_field_name(definition)] = attribute_field(definition)
 
     @property
-    def attribute_fields(self):
-        return [self[attribute_field_name(d)] for d in self.definitions]
-
-    @property
     def attribute_rows(self):
         """(class name, bound field) in definition order: ancestors' attributes first, under their class."""
         return [(d.ci_class.name, self[attribute_field_name(d)]) for d in self.definitions]
-
-    @property
-    def core_fields(self):
-        return [self[name] for name in CORE_FIELDS]
 
     def clean_ip_addresses(self):
         addresses, bad = [], []

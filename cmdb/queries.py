@@ -44,7 +44,7 @@ def definitions_for(ci_class: CIClass) -> list[AttributeDefinition]:
     """Every attribute a CI of this class carries: its ancestors' first, then its own."""
     classes = lineage(ci_class)
     order = {c.pk: index for index, c in enumerate(classes)}
-    definitions = list(AttributeDefinition.objects.filter(ci_class__in=order).select_related("reference_class"))
+    definitions = list(AttributeDefinition.objects.filter(ci_class__in=order).select_related("ci_class", "reference_class"))
     return sorted(definitions, key=lambda d: (order[d.ci_class_id], d.order, d.pk))
 
 

@@ -20,6 +20,8 @@ urlpatterns = [
     path("desk/settings/approvals/", include(("approvals.urls_settings", "approval_settings"))),
     path("desk/assets/", include(("assets.urls_software", "software"))),
     path("desk/assets/", include(("assets.urls_desk", "assets"))),
+    path("desk/settings/cmdb/", include(("cmdb.urls_settings", "cmdb_settings"))),
+    path("desk/cmdb/", include(("cmdb.urls_desk", "cmdb"))),
     path("desk/", include(("tickets.urls_desk", "desk"))),
     path("portal/catalogue/", include(("service_requests.urls_portal", "catalogue"))),
     path("portal/", include(("tickets.urls_portal", "portal"))),

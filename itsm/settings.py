@@ -316,6 +316,11 @@ SPECTACULAR_SETTINGS = {
         "ApprovalStageStateEnum": "approvals.models.ApprovalStage.State",
         "ApprovalRequestStateEnum": "approvals.models.ApprovalRequest.State",
         "ApprovalStageKindEnum": "approvals.models.StageKind",
+        # A type whose detail adds extension fields has two components with its states (Task, TaskDetail).
+        "TaskStateEnum": "fulfilment.workflow.WORKFLOW.state_choices",
+        "CIStatusEnum": "cmdb.models.CI.Status",
+        "CIEnvironmentEnum": "cmdb.models.CI.Environment",
+        "CICriticalityEnum": "cmdb.models.CI.Criticality",
     },
     # Tags and operation ids start after the version: "incidents_list", not "v1_incidents_list".
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",

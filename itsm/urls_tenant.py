@@ -18,6 +18,7 @@ urlpatterns = [
     path("desk/settings/sla/", include(("sla.urls", "sla"))),
     path("desk/settings/catalogue/", include(("service_requests.urls_settings", "catalogue_settings"))),
     path("desk/settings/approvals/", include(("approvals.urls_settings", "approval_settings"))),
+    path("desk/cmdb-links/", include(("cmdb.urls_tickets", "cmdb_tickets"))),
     path("desk/", include(("tickets.urls_desk", "desk"))),
     path("portal/catalogue/", include(("service_requests.urls_portal", "catalogue"))),
     path("portal/", include(("tickets.urls_portal", "portal"))),

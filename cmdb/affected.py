@@ -1,0 +1,134 @@
+"""Affected CIs on tickets of any registered type, and the business services they take down.
+
+A ticket names the CIs (or services) an outage touches; impact analysis (``cmdb.impact``) then says which
+business services are hurt: every business service downstream of an affected CI, plus affected CIs that
+are services themselves, each with the path that leads to it ("lnx-db-01 → shop-db → ShopFront → Web
+Shop → Online Sales"). Rows point at the ticket by its model label and id, as timelines do.
+
+Writes record a "link" entry on the ticket's timeline and move its version in the same transaction
+(``tickets.services.record_related_change``); the ticket is always in the current tenant's schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from cmdb import impact, queries
+from cmdb.models import CI, AffectedCI
+from core.exceptions import NotPermitted, ValidationFailed
+from tickets.models import TimelineEntry, ticket_type_label
+from tickets.services import record_related_change
+
+ARROW = " → "
+
+
+@dataclass(frozen=True)
+class Step:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ImpactedService:
+    """A business service a ticket's affected CIs reach, by the shortest path from one of them."""
+
+    ci: CI
+    depth: int  # 0: the service is itself an affected CI
+    path: tuple[Step, ...]  # from the affected CI to the service, both included
+    via: tuple[str, ...]  # the relationship type key of each hop
+
+    @property
+    def path_text(self) -> str:
+        return ARROW.join(step.name for step in self.path)
+
+
+def _check_agent(by) -> None:
+    if not getattr(by, "is_agent", False):
+        raise NotPermitted("Only agents can name affected CIs.")
+
+
+def _entry_data(ci: CI, action: str) -> dict:
+    # The shape of a link entry (tickets/_timeline.html shows label, number and title), naming a CI.
+    return {"action": action, "heading": "named an affected CI" if action == "linked" else "removed an affected CI",
+            "label": "affected CI", "number": ci.name, "title": str(ci.ci_class),
+            "ci": {"id": ci.pk, "name": ci.name, "class": ci.ci_class.key}}
+
+
+def add_affected(ticket, ci: CI, *, by) -> AffectedCI:
+    """Name ``ci`` as affected on ``ticket``; refuses a CI named already, and a retired one."""
+    _check_agent(by)
+    with transaction.atomic():
+        record_related_change(ticket, by=by, kind=TimelineEntry.Kind.LINK, data=_entry_data(ci, "linked"))
+        # After the ticket's lock: two agents naming the same CI queue, the second is told.
+        label = ticket_type_label(ticket)
+        if AffectedCI.objects.filter(ticket_type=label, ticket_id=ticket.pk, ci=ci).exists():
+            raise ValidationFailed("This CI is named already.", fields={"ci": [f"{ci.name} is already an affected CI of {ticket.number}."]})
+        if ci.status == CI.Status.RETIRED:
+            raise ValidationFailed("A retired CI cannot be affected.", fields={"ci": [f"{ci.name} is retired."]})
+        return AffectedCI.objects.create(ticket_type=label, ticket_id=ticket.pk, ci=ci,
+                                         added_by=by if getattr(by, "pk", None) else None)
+
+
+def remove_affected(ticket, ci: CI, *, by) -> None:
+    _check_agent(by)
+    with transaction.atomic():
+        record_related_change(ticket, by=by, kind=TimelineEntry.Kind.LINK, data=_entry_data(ci, "unlinked"))
+        deleted, _ = AffectedCI.objects.filter(ticket_type=ticket_type_label(ticket), ticket_id=ticket.pk, ci=ci).delete()
+        if not deleted:
+            raise ValidationFailed("This CI is not named on the ticket.", fields={"ci": [f"{ci.name} is not an affected CI of {ticket.number}."]})
+
+
+# -- reads ------------------------------------------------------------------------------------------
+
+def affected_ci_ids(model, ticket_id: int) -> list[int]:
+    return list(AffectedCI.objects.filter(ticket_type=ticket_type_label(model), ticket_id=ticket_id)
+                .order_by("added_at", "id").values_list("ci_id", flat=True))
+
+
+def affected_ids_expression(model):
+    """The ticket's affected CI ids as a column of a ticket query (the API detail reads them with the ticket)."""
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import OuterRef
+
+    return ArraySubquery(AffectedCI.objects.filter(ticket_type=ticket_type_label(model), ticket_id=OuterRef("pk"))
+                         .order_by("added_at", "id").values("ci_id"))
+
+
+def _cis(ids) -> dict[int, CI]:
+    return CI.objects.select_related("ci_class", "support_group").in_bulk(list(ids))
+
+
+def affected_cis(ticket) -> list[CI]:
+    return cis_in_order(affected_ci_ids(type(ticket), ticket.pk))
+
+
+def cis_in_order(ids: list[int]) -> list[CI]:
+    found = _cis(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+def impacted_services_of(ci_ids: list[int], *, depth: int = impact.DEFAULT_DEPTH) -> list[ImpactedService]:
+    """Every business service ``ci_ids`` take down, with its path, most direct first (then by name).
+
+    The affected CIs that are services count at depth 0; the rest are downstream() rows of a
+    business-service class (the walk never returns its start, so nothing is counted twice).
+    """
+    if not ci_ids:
+        return []
+    service_classes = queries.business_service_class_ids()
+    rows = [impact.Reached(pk, 0, (pk,), ()) for pk in ci_ids]
+    rows += impact.downstream(ci_ids, depth=depth)
+    cis = _cis({pk for row in rows for pk in row.path})
+    found = []
+    for row in rows:
+        ci = cis.get(row.ci_id)
+        if ci is not None and ci.ci_class_id in service_classes:
+            found.append(ImpactedService(ci, row.depth, tuple(Step(pk, cis[pk].name) for pk in row.path if pk in cis),
+                                         row.via))
+    return sorted(found, key=lambda service: (service.depth, service.ci.name.lower(), service.ci.pk))
+
+
+def impacted_services(ticket) -> list[ImpactedService]:
+    return impacted_services_of(affected_ci_ids(type(ticket), ticket.pk))

@@ -27,6 +27,10 @@ class ClassSchema:
         return self.lineage[-2].key if len(self.lineage) > 1 else None
 
     @property
+    def lineage_keys(self) -> list[str]:
+        return [c.key for c in self.lineage]
+
+    @property
     def counts_as_business_service(self) -> bool:
         return any(c.is_business_service for c in self.lineage)
 

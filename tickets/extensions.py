@@ -23,7 +23,8 @@ may contribute:
   in the detail's one query (``{name: expression}``, e.g. the ids of related rows), so a ticket with
   nothing to show costs no query more; ``api_detail(model, ticket_id, columns, context)``: the fields'
   values, from the ticket's model and id and those columns (None when they were not read, e.g. after
-  a write: the extension reads what it needs itself).
+  an edit: the extension reads what it needs itself; each column None for a ticket just created, which
+  nothing points at yet).
 """
 
 from __future__ import annotations

@@ -213,6 +213,7 @@ class CIViewSet(CmdbView, mixins.ListModelMixin, viewsets.GenericViewSet):
             reached.append({"ci": ci_ref(found, request), "criticality": found.criticality,
                             "is_business_service": found.ci_class_id in service_classes, "depth": row.depth,
                             "path": [{"id": pk, "name": names[pk].name} for pk in row.path], "via": list(row.via)})
+        reached.sort(key=lambda entry: (entry["depth"], entry["ci"]["name"].lower(), entry["ci"]["id"]))
         return Response(ImpactSerializer({
             "ci": ci_ref(ci, request), "direction": query["direction"], "depth": query["depth"], "reached": reached,
             "business_services": [entry for entry in reached if entry["is_business_service"]]}).data)

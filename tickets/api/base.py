@@ -147,12 +147,16 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
     def not_found(self, number: str) -> NotFound:
         return NotFound(f"No {self.model._meta.verbose_name} {number}.")
 
-    def ticket_response(self, ticket, status_code=status.HTTP_200_OK):
-        """The full representation with its ETag; ``ticket`` comes from the detail query."""
+    def ticket_response(self, ticket, status_code=status.HTTP_200_OK, *, new: bool = False):
+        """The full representation with its ETag; ``ticket`` comes from the detail query.
+
+        ``new``: the ticket was just created, so no row of an extension points at it yet (its columns are None).
+        """
         self.ticket = ticket
         context = self.get_serializer_context()
         data = self.serializer_class(ticket, context=context).data
-        data.update(extensions.api_detail(self.ticket_type, ticket.pk, None, context))
+        columns = dict.fromkeys(extensions.api_columns(self.ticket_type)) if new else None
+        data.update(extensions.api_detail(self.ticket_type, ticket.pk, columns, context))
         response = Response(data, status=status_code)
         response["ETag"] = ticket.etag
         return response
@@ -222,7 +226,8 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket = self.create_ticket(serializer.validated_data)
-        response = self.ticket_response(self.created(ticket, serializer.validated_data), status.HTTP_201_CREATED)
+        response = self.ticket_response(self.created(ticket, serializer.validated_data), status.HTTP_201_CREATED,
+                                        new=True)
         # ``url`` is a DRF Hyperlink, a str subclass that strict WSGI servers refuse as a header value.
         response["Location"] = str(response.data["url"])
         return response

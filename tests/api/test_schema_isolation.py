@@ -28,6 +28,9 @@ from approvals import services as approval_services
 from approvals.models import (Approval, ApprovalChainDefinition, ApprovalDecision, ApprovalRequest, ApprovalStage,
                               StageDefinition)
 from accounts.services import create_api_token
+from cmdb import affected as cmdb_affected
+from cmdb import services as cmdb_services
+from cmdb.models import CI, AffectedCI, AttributeDefinition, CIClass, CIHistory, Relationship, RelationshipType
 from fulfilment import services as fulfilment_services
 from fulfilment.models import Task
 from incidents import services as incident_services
@@ -286,8 +289,53 @@ def approval_request(owner, marker):
     return {"id": ApprovalRequest.objects.get(stage__approval=approval).pk}
 
 
+def cmdb_class(owner, marker):
+    made = CIClass.objects.create(key=marker, name=f"{marker} class", parent=CIClass.objects.get(key="hardware"))
+    AttributeDefinition.objects.create(ci_class=made, name="rack", label=f"{marker} rack", type="string")
+    return {"id": made.pk}
+
+
+def relationship_type(owner, marker):
+    return {"id": RelationshipType.objects.create(key=marker, name=f"{marker} type", reverse_name="of").pk}
+
+
+def _ci(owner, marker, name="ci"):
+    made = cmdb_services.create_ci(by=owner, name=f"{marker} {name}", ci_class=CIClass.objects.get(key="linux_server"))
+    return cmdb_services.update_ci(made, by=owner, description=f"{marker} description")[0]
+
+
+def ci(owner, marker):
+    server = _ci(owner, marker)
+    cmdb_services.add_relationship(by=owner, type=RelationshipType.objects.get(key="runs_on"),
+                                   source=_ci(owner, marker, "app"), target=server)
+    return {"id": server.pk}
+
+
+def relationship(owner, marker):
+    made = cmdb_services.add_relationship(by=owner, type=RelationshipType.objects.get(key="depends_on"),
+                                          source=_ci(owner, marker, "app"), target=_ci(owner, marker))
+    return {"id": made.pk}
+
+
+def _affected_incident(owner, marker, *, named=True):
+    ticket = make_incident(by=owner, title=f"{marker} title")
+    server = _ci(owner, marker)
+    if named:
+        cmdb_affected.add_affected(ticket, server, by=owner)
+    return {"number": ticket.number, "ci_id": server.pk}
+
+
+def affected_incident(owner, marker):
+    return _affected_incident(owner, marker)
+
+
+def incident_and_ci(owner, marker):
+    return _affected_incident(owner, marker, named=False)
+
+
 ID_MODELS = {calendar: Calendar, policy: Policy, clock: Clock, token: ApiToken, catalog_item: CatalogItem,
-             approval_chain: ApprovalChainDefinition, approval_request: ApprovalRequest}
+             approval_chain: ApprovalChainDefinition, approval_request: ApprovalRequest, cmdb_class: CIClass,
+             relationship_type: RelationshipType, ci: CI, relationship: Relationship}
 
 
 # -- what each operation sends: a body that would change alpha's object if it ever reached it -------
@@ -400,6 +448,17 @@ CASES = {
         {"order": 1, "name": "Manager", "kind": "manager"}]})),
     "approvals_retrieve": Case(approval_request),
     "approvals_decide_create": Case(approval_request, fixed({"decision": "approve"})),
+    "cmdb_classes_retrieve": Case(cmdb_class),
+    "cmdb_relationship_types_retrieve": Case(relationship_type),
+    "cmdb_cis_retrieve": Case(ci),
+    "cmdb_cis_partial_update": Case(ci, fixed({"name": "Renamed by the caller", "status": "retired"})),
+    "cmdb_cis_history_list": Case(ci),
+    "cmdb_cis_impact_retrieve": Case(ci),
+    "cmdb_relationships_retrieve": Case(relationship),
+    "cmdb_relationships_destroy": Case(relationship),
+    "cmdb_tickets_affected_cis_list": Case(affected_incident),
+    "cmdb_tickets_affected_cis_create": Case(incident_and_ci, lambda params: {"ci": params["ci_id"]}),
+    "cmdb_tickets_affected_cis_destroy": Case(affected_incident),
 }
 def upload_body(params):
     return {"file": files.upload("caller.txt", b"uploaded by the caller")}
@@ -454,7 +513,8 @@ def _set_next(values: dict[str, int]) -> None:
 
 SNAPSHOT_MODELS = (User, ApiToken, TimelineEntry, Attachment, TicketLink, Calendar, WorkingHours, Holiday, Policy, Target,
                    EscalationRule, Clock, Task, ServiceRequest, RequestedItem, CatalogItem, ApprovalChainDefinition,
-                   StageDefinition, Approval, ApprovalStage, ApprovalRequest, ApprovalDecision)
+                   StageDefinition, Approval, ApprovalStage, ApprovalRequest, ApprovalDecision, CIClass,
+                   AttributeDefinition, RelationshipType, CI, CIHistory, Relationship, AffectedCI)
 
 
 def snapshot_of(tenant) -> dict:

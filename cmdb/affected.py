@@ -11,38 +11,14 @@ Writes record a "link" entry on the ticket's timeline and move its version in th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import transaction
 
-from cmdb import impact, queries
+from cmdb import impact
+from cmdb.reach import ReachedCI, reach
 from cmdb.models import CI, AffectedCI
 from core.exceptions import NotPermitted, ValidationFailed
 from tickets.models import TimelineEntry, ticket_type_label
 from tickets.services import record_related_change
-
-ARROW = " → "
-
-
-@dataclass(frozen=True)
-class Step:
-    id: int
-    name: str
-
-
-@dataclass(frozen=True)
-class ImpactedService:
-    """A business service a ticket's affected CIs reach, by the shortest path from one of them."""
-
-    ci: CI
-    depth: int  # 0: the service is itself an affected CI
-    path: tuple[Step, ...]  # from the affected CI to the service, both included
-    via: tuple[str, ...]  # the relationship type key of each hop
-
-    @property
-    def path_text(self) -> str:
-        return ARROW.join(step.name for step in self.path)
-
 
 def _check_agent(by) -> None:
     if not getattr(by, "is_agent", False):
@@ -109,26 +85,14 @@ def cis_in_order(ids: list[int]) -> list[CI]:
     return [found[pk] for pk in ids if pk in found]
 
 
-def impacted_services_of(ci_ids: list[int], *, depth: int = impact.DEFAULT_DEPTH) -> list[ImpactedService]:
+def impacted_services_of(ci_ids: list[int], *, depth: int = impact.DEFAULT_DEPTH) -> list[ReachedCI]:
     """Every business service ``ci_ids`` take down, with its path, most direct first (then by name).
 
-    The affected CIs that are services count at depth 0; the rest are downstream() rows of a
-    business-service class (the walk never returns its start, so nothing is counted twice).
+    The affected CIs that are services count at depth 0; the rest are reached downstream (a walk
+    never returns its start, so nothing is counted twice).
     """
-    if not ci_ids:
-        return []
-    service_classes = queries.business_service_class_ids()
-    rows = [impact.Reached(pk, 0, (pk,), ()) for pk in ci_ids]
-    rows += impact.downstream(ci_ids, depth=depth)
-    cis = _cis({pk for row in rows for pk in row.path})
-    found = []
-    for row in rows:
-        ci = cis.get(row.ci_id)
-        if ci is not None and ci.ci_class_id in service_classes:
-            found.append(ImpactedService(ci, row.depth, tuple(Step(pk, cis[pk].name) for pk in row.path if pk in cis),
-                                         row.via))
-    return sorted(found, key=lambda service: (service.depth, service.ci.name.lower(), service.ci.pk))
+    return [reached for reached in reach(ci_ids, depth=depth, include_start=True) if reached.is_business_service]
 
 
-def impacted_services(ticket) -> list[ImpactedService]:
+def impacted_services(ticket) -> list[ReachedCI]:
     return impacted_services_of(affected_ci_ids(type(ticket), ticket.pk))

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from rest_framework import serializers
-
 from cmdb import affected
+from cmdb.api.serializers import CIRefSerializer, ImpactedServiceSerializer, ci_ref, impacted_ref
 from tickets.extensions import TicketExtension
 
 # A card lists this many services unless the ticket is a major incident, which shows every one.
@@ -30,37 +29,6 @@ def ci_desk_url(ci_id: int) -> str:
 
 def is_major(ticket) -> bool:
     return bool(getattr(ticket, "is_major", False))
-
-
-class CIRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    ci_class = serializers.CharField(help_text="The class's key, e.g. linux_server.")
-    status = serializers.CharField()
-    url = serializers.CharField(help_text="The CI in the API.")
-
-
-class PathStepSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class ImpactedServiceSerializer(serializers.Serializer):
-    ci = CIRefSerializer()
-    depth = serializers.IntegerField(help_text="Hops from the nearest affected CI (0: the service itself is affected).")
-    path = PathStepSerializer(many=True, help_text="From the affected CI to the service, both included.")
-    via = serializers.ListField(child=serializers.CharField(), help_text="The relationship type key of each hop.")
-
-
-def ci_ref(ci, request=None) -> dict:
-    path = reverse("cmdb-ci-detail", args=[ci.pk])
-    return {"id": ci.pk, "name": ci.name, "ci_class": ci.ci_class.key, "status": ci.status,
-            "url": request.build_absolute_uri(path) if request is not None else path}
-
-
-def impacted_ref(service: affected.ImpactedService, request=None) -> dict:
-    return {"ci": ci_ref(service.ci, request), "depth": service.depth,
-            "path": [{"id": step.id, "name": step.name} for step in service.path], "via": list(service.via)}
 
 
 class AffectedCIExtension(TicketExtension):

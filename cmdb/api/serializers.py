@@ -6,14 +6,51 @@ CIs, people and groups by their id in this tenant.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.models import AssignmentGroup, User
 from cmdb import impact
-from cmdb.extension import CIRefSerializer, ImpactedServiceSerializer, PathStepSerializer
+from cmdb.reach import DIRECTIONS, ReachedCI
 from cmdb.models import CI, AttributeDefinition, CIClass, CIHistory, Relationship, RelationshipType
 from core.api.strict import StrictInputMixin
 from tickets.api.serializers import GroupRefField, UserRefField, UserRefSerializer
+
+
+class CIRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    ci_class = serializers.CharField(help_text="The class's key, e.g. linux_server.")
+    status = serializers.CharField()
+    url = serializers.CharField(help_text="The CI in the API.")
+
+
+class PathStepSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ImpactedServiceSerializer(serializers.Serializer):
+    ci = CIRefSerializer()
+    depth = serializers.IntegerField(help_text="Hops from the nearest affected CI (0: the service itself is affected).")
+    path = PathStepSerializer(many=True, help_text="From the affected CI to the service, both included.")
+    via = serializers.ListField(child=serializers.CharField(), help_text="The relationship type key of each hop.")
+
+
+def ci_ref(ci, request=None) -> dict:
+    path = reverse("cmdb-ci-detail", args=[ci.pk])
+    return {"id": ci.pk, "name": ci.name, "ci_class": ci.ci_class.key, "status": ci.status,
+            "url": request.build_absolute_uri(path) if request is not None else path}
+
+
+def impacted_ref(reached: ReachedCI, request=None) -> dict:
+    return {"ci": ci_ref(reached.ci, request), "depth": reached.depth,
+            "path": [{"id": step.id, "name": step.name} for step in reached.path], "via": list(reached.via)}
+
+
+def reached_ref(reached: ReachedCI, request=None) -> dict:
+    return {**impacted_ref(reached, request), "criticality": reached.ci.criticality,
+            "is_business_service": reached.is_business_service}
 
 
 class ClassRefSerializer(serializers.Serializer):
@@ -186,9 +223,6 @@ class RelationshipInputSerializer(StrictInputMixin, serializers.Serializer):
 
 
 # -- impact --------------------------------------------------------------------------------------------
-
-DIRECTIONS = ("downstream", "upstream")
-
 
 class ImpactQuerySerializer(StrictInputMixin, serializers.Serializer):
     json_types = False  # a query string

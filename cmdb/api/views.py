@@ -17,7 +17,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cmdb import affected, impact, queries, services
+from cmdb import affected, services
 from cmdb.api.filters import CIFilter, RelationshipFilter
 from cmdb.api.serializers import (
     AffectedCIInputSerializer,
@@ -31,9 +31,12 @@ from cmdb.api.serializers import (
     RelationshipSerializer,
     RelationshipTypeSerializer,
     TicketImpactSerializer,
+    ci_ref,
+    impacted_ref,
+    reached_ref,
 )
 from cmdb.class_schemas import class_schemas
-from cmdb.extension import ci_ref, impacted_ref
+from cmdb.reach import reach
 from cmdb.models import CI, Relationship, RelationshipType
 from core.api.errors import ErrorSerializer
 from core.api.pagination import NewestFirstPagination, OldestFirstPagination
@@ -203,17 +206,8 @@ class CIViewSet(CmdbView, mixins.ListModelMixin, viewsets.GenericViewSet):
     def impact(self, request, pk=None):
         ci = self.get_ci(pk)
         query = validated(ImpactQuerySerializer, request.query_params.dict())
-        walk = impact.downstream if query["direction"] == "downstream" else impact.upstream
-        rows = walk([ci.pk], depth=query["depth"])
-        names = {ci.pk: ci} | CI.objects.select_related("ci_class").in_bulk({pk for row in rows for pk in row.path})
-        service_classes = queries.business_service_class_ids() if rows else set()
-        reached = []
-        for row in rows:
-            found = names[row.ci_id]
-            reached.append({"ci": ci_ref(found, request), "criticality": found.criticality,
-                            "is_business_service": found.ci_class_id in service_classes, "depth": row.depth,
-                            "path": [{"id": pk, "name": names[pk].name} for pk in row.path], "via": list(row.via)})
-        reached.sort(key=lambda entry: (entry["depth"], entry["ci"]["name"].lower(), entry["ci"]["id"]))
+        reached = [reached_ref(found, request) for found in reach([ci.pk], direction=query["direction"],
+                                                                    depth=query["depth"])]
         return Response(ImpactSerializer({
             "ci": ci_ref(ci, request), "direction": query["direction"], "depth": query["depth"], "reached": reached,
             "business_services": [entry for entry in reached if entry["is_business_service"]]}).data)

@@ -191,3 +191,26 @@ def test_demo_names_the_database_server_on_one_open_incident_once(tenant, agent)
     assert name_affected_demo_cis(tenant) == 1
     assert name_affected_demo_cis(tenant) == 0  # idempotent
     assert [ci.pk for ci in affected.affected_cis(open_incident)] == [cis["lnx-db-01"].pk]
+
+
+def test_the_detail_hook_gives_the_same_bytes_on_the_fast_and_the_slow_path(tenant, agent, monkeypatch):
+    """tickets.extensions' api_* hooks: the compiled detail (value rows) and the serializer's agree, and the schema
+    documents the added fields on the detail only."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    from tickets.api import base
+
+    cis = shop_chain(by=agent)
+    incident = make_incident(by=agent)
+    affected.add_affected(incident, cis["shop-db"], by=agent)
+    api = api_client(tenant, agent)
+    fast = api.get(f"/api/v1/incidents/{incident.number}/")
+    with monkeypatch.context() as patched:
+        patched.setattr(base, "compile_rows", lambda *args, **kwargs: None)
+        slow = api.get(f"/api/v1/incidents/{incident.number}/")
+    assert fast.content == slow.content and fast["ETag"] == slow["ETag"]
+    assert fast.json()["impacted_services"][0]["ci"]["name"] == "Online Sales"
+    components = SchemaGenerator(urlconf="itsm.urls_tenant").get_schema(request=None, public=True)["components"]["schemas"]
+    for name in ("IncidentDetail", "ProblemDetail", "TaskDetail"):
+        assert {"affected_cis", "impacted_services"} <= set(components[name]["properties"]), name
+    assert "affected_cis" not in components["Incident"]["properties"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+
 from cmdb import affected
 from cmdb.api.serializers import CIRefSerializer, ImpactedServiceSerializer, ci_ref, impacted_ref
 from tickets.extensions import TicketExtension
@@ -32,7 +33,7 @@ def is_major(ticket) -> bool:
 
 
 class AffectedCIExtension(TicketExtension):
-    name = "cmdb"
+    name = affected.EXTENSION
     side_template = "cmdb/_affected_card.html"
 
     def annotate(self, tickets) -> None:

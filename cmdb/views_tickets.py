@@ -15,17 +15,14 @@ from accounts.access import agent_required
 from cmdb import affected
 from cmdb.models import CI
 from core.exceptions import TicketError
-from tickets import types
-from tickets.registry import ticket_for_number
 
 LOOKUP_LIMIT = 10
 
 
 def _ticket(number: str):
     """The ticket, if its type shows affected CIs; 404 alike for a missing ticket and a type without them."""
-    ticket = ticket_for_number(number)
-    ticket_type = types.for_model(ticket) if ticket is not None else None
-    if ticket_type is None or "cmdb" not in ticket_type.extensions:
+    ticket = affected.ticket_with_affected_cis(number)
+    if ticket is None:
         raise Http404(f"No ticket {number.upper()} with affected CIs.")
     return ticket
 

@@ -84,7 +84,8 @@ class CIClassSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     parent = serializers.CharField(source="parent_key", allow_null=True, help_text="The parent class's key.")
-    lineage = serializers.ListField(source="lineage_keys", child=serializers.CharField(), help_text="Class keys from the root to this class.")
+    lineage = serializers.ListField(source="lineage_keys", child=serializers.CharField(),
+                                    help_text="Class keys from the root to this class.")
     is_business_service = serializers.BooleanField(
         source="counts_as_business_service",
         help_text="CIs of this class are business services (the class or an ancestor says so).")

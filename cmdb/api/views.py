@@ -42,9 +42,7 @@ from core.api.errors import ErrorSerializer
 from core.api.pagination import NewestFirstPagination, OldestFirstPagination
 from core.api.views import ApiViewMixin
 from core.exceptions import ValidationFailed
-from tickets import types
 from tickets.api.preconditions import IF_MATCH_PARAMETER, expected_version
-from tickets.registry import ticket_for_number
 
 ERROR = OpenApiResponse(ErrorSerializer)
 READ_ERRORS = {401: ERROR, 403: ERROR}
@@ -195,8 +193,8 @@ class CIViewSet(CmdbView, mixins.ListModelMixin, viewsets.GenericViewSet):
         page = self.paginate_queryset(ci.history.select_related("author").order_by("created_at", "id"))
         return self.get_paginated_response(CIHistorySerializer(page, many=True).data)
 
-    @extend_schema(summary="Impact: what a CI's failure reaches, or what it depends on", parameters=[CI_ID,
-                                                                                                     ImpactQuerySerializer],
+    @extend_schema(summary="Impact: what a CI's failure reaches, or what it depends on",
+                   parameters=[CI_ID, ImpactQuerySerializer],
                    description="Follows each relationship type's impact direction in the database (a recursive "
                                "query with cycle protection), to `depth` hops. Each CI reached comes with its "
                                "depth, the shortest path to it (ids and names) and the relationship types along it "
@@ -263,9 +261,8 @@ NUMBER = OpenApiParameter("number", OpenApiTypes.STR, OpenApiParameter.PATH,
 
 
 def _ticket(number: str):
-    ticket = ticket_for_number(number)
-    ticket_type = types.for_model(ticket) if ticket is not None else None
-    if ticket_type is None or "cmdb" not in ticket_type.extensions:
+    ticket = affected.ticket_with_affected_cis(number)
+    if ticket is None:
         raise NotFound(f"No ticket {number.upper()} with affected CIs.")
     return ticket
 

@@ -64,7 +64,8 @@ def test_a_major_incident_lists_every_service_it_takes_down_and_badges_them(desk
     major = make_incident(by=agent, is_major=True)
     affected.add_affected(major, server, by=agent)
     html = desk.get(page(major)).content.decode()
-    assert html.count('data-testid="impacted-service"') == 7 and "more" not in html.split('id="impacted-services-title"')[1].split("</section>")[0]
+    card = html.split('id="impacted-services-title"')[1].split("</section>")[0]
+    assert card.count('data-testid="impacted-service"') == 7 and "more" not in card
     assert html.count('data-testid="impacted-service-badge"') == 7 and "Down: Service 6" in html
 
 

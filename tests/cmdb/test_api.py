@@ -237,6 +237,23 @@ def test_relate_list_and_remove(tenant, api, agent):
     assert api.delete(f"{RELATIONSHIPS}{body['id']}/").status_code == 404
 
 
+def test_relationships_and_history_cost_the_same_for_one_row_or_many(tenant, api, agent):
+    hub = services.create_ci(by=agent, name="core-sw", ci_class=klass("network_device"))
+
+    def connect(count):
+        for index in range(count):
+            server = services.create_ci(by=agent, name=f"srv{index}-{count}", ci_class=klass("linux_server"))
+            services.add_relationship(by=agent, type=rel_type("connects_to"), source=server, target=hub)
+
+    connect(1)
+    api.get(RELATIONSHIPS)
+    counts = []
+    for more in (0, 5):
+        connect(more)
+        counts.append((queries_of(api, RELATIONSHIPS, ci=hub.pk)[0], queries_of(api, f"{CIS}{hub.pk}/history/")[0]))
+    assert counts[0] == counts[1], counts
+
+
 @pytest.mark.parametrize("case", ["disallowed_classes", "self", "cycle", "duplicate", "unknown_type", "unknown_ci",
                                   "unknown_field", "text_id"])
 def test_bad_relationships_are_400_with_the_field_and_write_nothing(tenant, api, agent, case):

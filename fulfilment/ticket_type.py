@@ -43,6 +43,8 @@ TASK_TYPE = TicketType(
     # Who raised the parent says less in the task queue than when the task is due and what it belongs to.
     columns=tuple(c for c in STANDARD_COLUMNS if c != "requester"),
     extra_columns=(Column("Task of", lambda task: task.parent_number), Column("Due", _due)),
+    # The CIs a task works on (a change task's server) and what they take down.
+    extensions=("cmdb",),
     desk_urls="fulfilment.urls_desk",
     nav_order=40,
 )

@@ -328,6 +328,10 @@ SPECTACULAR_SETTINGS = {
         "AssetActionEnum": "assets.lifecycle.ACTION_CHOICES",
         "ContractKindEnum": "assets.models.Contract.Kind",
         "CIStatusEnum": "cmdb.models.CI.Status",
+        # A type whose detail adds extension fields has two components with its states (Task, TaskDetail).
+        "TaskStateEnum": "fulfilment.workflow.WORKFLOW.state_choices",
+        "CIEnvironmentEnum": "cmdb.models.CI.Environment",
+        "CICriticalityEnum": "cmdb.models.CI.Criticality",
     },
     # Tags and operation ids start after the version: "incidents_list", not "v1_incidents_list".
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("desk/assets/", include(("assets.urls_desk", "assets"))),
     path("desk/settings/cmdb/", include(("cmdb.urls_settings", "cmdb_settings"))),
     path("desk/cmdb/", include(("cmdb.urls_desk", "cmdb"))),
+    path("desk/cmdb-links/", include(("cmdb.urls_tickets", "cmdb_tickets"))),
     path("desk/", include(("tickets.urls_desk", "desk"))),
     path("portal/catalogue/", include(("service_requests.urls_portal", "catalogue"))),
     path("portal/", include(("tickets.urls_portal", "portal"))),

@@ -47,6 +47,8 @@ PROBLEM_TYPE = TicketType(
                                          label="Note for the incidents",
                                          help_text="Default: the problem's resolution notes."),
     }},
+    # The CIs a problem concerns and the business services they take down.
+    extensions=("cmdb",),
     desk_urls="problems.urls_desk",
     nav_links=(("Known errors", "desk:known_errors"),),
     nav_order=20,

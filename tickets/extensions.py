@@ -16,7 +16,15 @@ may contribute:
 - ``head(ticket)``: HTML for badges in the detail page's header;
 - ``side_template`` + ``side_context(ticket)``: a card in the detail page's sidebar;
 - ``detail_fragment(request, ticket)``: answer an htmx refresh of that card (``?fragment=<name>``);
-- ``deadline(model)``: an expression giving each ticket's next deadline, for "My work"'s order.
+- ``deadline(model)``: an expression giving each ticket's next deadline, for "My work"'s order;
+- ``api_fields(ticket_type)``: read-only fields the API adds to a ticket's full representation (the
+  detail, and the body of a create, edit or action; never the list, whose rows stay one query), as
+  ``{name: serializer field}`` for the OpenAPI schema; ``api_columns(ticket_type)``: expressions read
+  in the detail's one query (``{name: expression}``, e.g. the ids of related rows), so a ticket with
+  nothing to show costs no query more; ``api_detail(model, ticket_id, columns, context)``: the fields'
+  values, from the ticket's model and id and those columns (None when they were not read, e.g. after
+  an edit: the extension reads what it needs itself; each column None for a ticket just created, which
+  nothing points at yet).
 """
 
 from __future__ import annotations
@@ -59,6 +67,15 @@ class TicketExtension:
     def deadline(self, model):
         return None
 
+    def api_fields(self, ticket_type) -> dict:
+        return {}
+
+    def api_columns(self, ticket_type) -> dict:
+        return {}
+
+    def api_detail(self, model, ticket_id: int, columns: dict | None, context: dict) -> dict:
+        return {}
+
 
 def register(extension: TicketExtension) -> None:
     _EXTENSIONS[extension.name] = extension
@@ -89,3 +106,22 @@ def for_type(ticket_type) -> list[TicketExtension]:
 def annotate(ticket_type, tickets) -> None:
     for extension in for_type(ticket_type):
         extension.annotate(tickets)
+
+
+def api_fields(ticket_type) -> dict:
+    """The fields every extension of the type adds to the API's full representation, by name."""
+    return {name: field for extension in for_type(ticket_type) for name, field in extension.api_fields(ticket_type).items()}
+
+
+def api_columns(ticket_type) -> dict:
+    return {name: expression for extension in for_type(ticket_type)
+            for name, expression in extension.api_columns(ticket_type).items()}
+
+
+def api_detail(ticket_type, ticket_id: int, columns: dict | None, context: dict) -> dict:
+    """The added fields' values for one ticket, extension by extension."""
+    added: dict = {}
+    for extension in for_type(ticket_type):
+        if extension.api_fields(ticket_type):
+            added.update(extension.api_detail(ticket_type.model, ticket_id, columns, context))
+    return added

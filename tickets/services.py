@@ -400,6 +400,22 @@ def add_attachment(ticket, *, by, upload, is_public: bool = True):
     return attachment
 
 
+def record_related_change(ticket, *, by, kind: str, data: dict, body: str = ""):
+    """Record on the timeline a change to what a floor above keeps about the ticket (its affected CIs).
+
+    The caller writes its own rows inside the same transaction (this takes the ticket's lock first, so
+    two writers queue). The ticket's version moves too: the API's detail shows what extensions add
+    (``tickets.extensions``' ``api_detail``) and its ETag is the version, so a client holding the old
+    body must not be told it is current.
+    """
+    with transaction.atomic():
+        locked = _lock(ticket, None)
+        entry = record(locked, kind=kind, by=by, data=data, body=body)
+        locked.version += 1
+        _save(locked, update_fields=["version", "updated_at"])
+    return locked, entry
+
+
 def set_watchers(ticket, *, by, watchers: Iterable):
     if not by.is_agent:
         raise NotPermitted("Only agents can change watchers.")

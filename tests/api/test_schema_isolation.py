@@ -33,7 +33,9 @@ from assets import ci_sync as asset_ci_sync
 from assets import contracts as asset_contracts
 from assets import services as asset_services
 from assets.models import Asset, AssetHistory, Contract
-from cmdb.models import CI, CIHistory
+from cmdb import affected as cmdb_affected
+from cmdb import services as cmdb_services
+from cmdb.models import CI, AffectedCI, AttributeDefinition, CIClass, CIHistory, Relationship, RelationshipType
 from fulfilment import services as fulfilment_services
 from fulfilment.models import Task
 from incidents import services as incident_services
@@ -328,9 +330,55 @@ def asset_contract(owner, marker):
     return {"id": contract.pk}
 
 
-ID_MODELS = {software_product: SoftwareProduct, entitlement: Entitlement, asset: Asset, linked_asset: Asset,
-             asset_contract: Contract, calendar: Calendar, policy: Policy, clock: Clock, token: ApiToken, catalog_item: CatalogItem,
-             approval_chain: ApprovalChainDefinition, approval_request: ApprovalRequest}
+def cmdb_class(owner, marker):
+    made = CIClass.objects.create(key=marker, name=f"{marker} class", parent=CIClass.objects.get(key="hardware"))
+    AttributeDefinition.objects.create(ci_class=made, name="rack", label=f"{marker} rack", type="string")
+    return {"id": made.pk}
+
+
+def relationship_type(owner, marker):
+    return {"id": RelationshipType.objects.create(key=marker, name=f"{marker} type", reverse_name="of").pk}
+
+
+def _ci(owner, marker, name="ci"):
+    made = cmdb_services.create_ci(by=owner, name=f"{marker} {name}", ci_class=CIClass.objects.get(key="linux_server"))
+    return cmdb_services.update_ci(made, by=owner, description=f"{marker} description")[0]
+
+
+def ci(owner, marker):
+    server = _ci(owner, marker)
+    cmdb_services.add_relationship(by=owner, type=RelationshipType.objects.get(key="runs_on"),
+                                   source=_ci(owner, marker, "app"), target=server)
+    return {"id": server.pk}
+
+
+def relationship(owner, marker):
+    made = cmdb_services.add_relationship(by=owner, type=RelationshipType.objects.get(key="depends_on"),
+                                          source=_ci(owner, marker, "app"), target=_ci(owner, marker))
+    return {"id": made.pk}
+
+
+def _affected_incident(owner, marker, *, named=True):
+    ticket = make_incident(by=owner, title=f"{marker} title")
+    server = _ci(owner, marker)
+    if named:
+        cmdb_affected.add_affected(ticket, server, by=owner)
+    return {"number": ticket.number, "ci_id": server.pk}
+
+
+def affected_incident(owner, marker):
+    return _affected_incident(owner, marker)
+
+
+def incident_and_ci(owner, marker):
+    return _affected_incident(owner, marker, named=False)
+
+
+ID_MODELS = {calendar: Calendar, policy: Policy, clock: Clock, token: ApiToken, catalog_item: CatalogItem,
+             approval_chain: ApprovalChainDefinition, approval_request: ApprovalRequest, cmdb_class: CIClass,
+             relationship_type: RelationshipType, ci: CI, relationship: Relationship,
+             software_product: SoftwareProduct, entitlement: Entitlement, asset: Asset, linked_asset: Asset,
+             asset_contract: Contract}
 
 
 # -- what each operation sends: a body that would change alpha's object if it ever reached it -------
@@ -458,6 +506,17 @@ CASES = {
     "assets_ci_destroy": Case(linked_asset),
     "assets_contracts_retrieve": Case(asset_contract),
     "assets_contracts_partial_update": Case(asset_contract, fixed({"notes": "Changed by the caller"})),
+    "cmdb_classes_retrieve": Case(cmdb_class),
+    "cmdb_relationship_types_retrieve": Case(relationship_type),
+    "cmdb_cis_retrieve": Case(ci),
+    "cmdb_cis_partial_update": Case(ci, fixed({"name": "Renamed by the caller", "status": "retired"})),
+    "cmdb_cis_history_list": Case(ci),
+    "cmdb_cis_impact_retrieve": Case(ci),
+    "cmdb_relationships_retrieve": Case(relationship),
+    "cmdb_relationships_destroy": Case(relationship),
+    "cmdb_tickets_affected_cis_list": Case(affected_incident),
+    "cmdb_tickets_affected_cis_create": Case(incident_and_ci, lambda params: {"ci": params["ci_id"]}),
+    "cmdb_tickets_affected_cis_destroy": Case(affected_incident),
 }
 def upload_body(params):
     return {"file": files.upload("caller.txt", b"uploaded by the caller")}
@@ -513,7 +572,8 @@ def _set_next(values: dict[str, int]) -> None:
 SNAPSHOT_MODELS = (User, ApiToken, TimelineEntry, Attachment, TicketLink, Calendar, WorkingHours, Holiday, Policy, Target,
                    EscalationRule, Clock, Task, ServiceRequest, RequestedItem, CatalogItem, ApprovalChainDefinition,
                    StageDefinition, Approval, ApprovalStage, ApprovalRequest, ApprovalDecision, SoftwareProduct,
-                   Entitlement, Asset, AssetHistory, Contract, CI, CIHistory)
+                   Entitlement, Asset, AssetHistory, Contract, CIClass, AttributeDefinition, RelationshipType, CI,
+                   CIHistory, Relationship, AffectedCI)
 
 
 def snapshot_of(tenant) -> dict:

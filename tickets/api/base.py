@@ -25,6 +25,7 @@ from core.api.errors import ErrorSerializer
 from core.api.pagination import NewestFirstPagination, OldestFirstPagination
 from core.api.views import ApiViewMixin
 from core.exceptions import NotPermitted
+from tickets import extensions
 from tickets import queries as ticket_queries
 from tickets import types
 from tickets import services as ticket_services
@@ -108,6 +109,8 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
             action_fields = ticket_type.action_fields if ticket_type is not None else {}
             cls.action_input_serializers = {t.name: transition_input_serializer(cls.model, t, action_fields.get(t.name))
                                             for t in cls.model.workflow.transitions}
+            cls.detail_serializer_class = _detail_serializer(
+                cls.serializer_class, extensions.api_fields(ticket_type) if ticket_type is not None else {})
             _document_crud(cls)
             for transition in cls.model.workflow.transitions:
                 name = f"action_{transition.name}"
@@ -144,11 +147,17 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
     def not_found(self, number: str) -> NotFound:
         return NotFound(f"No {self.model._meta.verbose_name} {number}.")
 
-    def ticket_response(self, ticket, status_code=status.HTTP_200_OK):
-        """The full representation with its ETag; ``ticket`` comes from the detail query."""
+    def ticket_response(self, ticket, status_code=status.HTTP_200_OK, *, new: bool = False):
+        """The full representation with its ETag; ``ticket`` comes from the detail query.
+
+        ``new``: the ticket was just created, so no row of an extension points at it yet (its columns are None).
+        """
         self.ticket = ticket
-        response = Response(self.serializer_class(ticket, context=self.get_serializer_context()).data,
-                            status=status_code)
+        context = self.get_serializer_context()
+        data = self.serializer_class(ticket, context=context).data
+        columns = dict.fromkeys(extensions.api_columns(self.ticket_type)) if new else None
+        data.update(extensions.api_detail(self.ticket_type, ticket.pk, columns, context))
+        response = Response(data, status=status_code)
         response["ETag"] = ticket.etag
         return response
 
@@ -183,16 +192,29 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
         number = self.kwargs[self.lookup_field].upper()
         queryset = self.detail_queryset().filter(number=number)
         rows = compile_rows(self.serializer_class, annotations=queryset.query.annotations)
+        # What extensions add (affected CIs ...): their columns come in the same query.
+        added = extensions.api_columns(self.ticket_type)
+        context = self.get_serializer_context()
         if rows is None or "version" not in rows.columns:
             ticket = self.get_ticket()
             etag = ticket.etag
-            build = lambda: self.serializer_class(ticket, context=self.get_serializer_context()).data  # noqa: E731
+
+            def build():
+                data = self.serializer_class(ticket, context=context).data
+                data.update(extensions.api_detail(self.ticket_type, ticket.pk, None, context))
+                return data
         else:
-            found = list(rows.values(queryset)[:1])  # numbers are unique: no ORDER BY to compile
+            values = queryset.annotate(**added).values(*dict.fromkeys((*rows.columns, "id", *added)))
+            found = list(values[:1])  # numbers are unique: no ORDER BY to compile
             if not found:
                 raise self.not_found(number)
             etag = self.model.etag_of(found[0]["version"])
-            build = lambda: rows.render(found, self.get_serializer_context())[0]  # noqa: E731
+
+            def build():
+                data = rows.render(found, context)[0]
+                data.update(extensions.api_detail(self.ticket_type, found[0]["id"],
+                                                  {name: found[0][name] for name in added}, context))
+                return data
         if request.headers.get("If-None-Match") == etag:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
@@ -204,7 +226,8 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket = self.create_ticket(serializer.validated_data)
-        response = self.ticket_response(self.created(ticket, serializer.validated_data), status.HTTP_201_CREATED)
+        response = self.ticket_response(self.created(ticket, serializer.validated_data), status.HTTP_201_CREATED,
+                                        new=True)
         # ``url`` is a DRF Hyperlink, a str subclass that strict WSGI servers refuse as a header value.
         response["Location"] = str(response.data["url"])
         return response
@@ -329,6 +352,19 @@ class TicketViewSet(TicketLinksMixin, ApiViewMixin, viewsets.GenericViewSet):
         return super().perform_content_negotiation(request, force=force or self.action == "attachment_download")
 
 
+def _detail_serializer(serializer_class, added: dict):
+    """The full representation as the schema documents it: the output serializer plus what extensions add.
+
+    Documentation only: the added fields' values come from ``extensions.api_detail``, not from this class.
+    """
+    if not added:
+        return serializer_class
+    meta = type("Meta", (serializer_class.Meta,), {"fields": (*serializer_class.Meta.fields, *added)})
+    name = serializer_class.__name__.removesuffix("Serializer") + "DetailSerializer"
+    return type(name, (serializer_class,), {**added, "Meta": meta, "__module__": serializer_class.__module__,
+                                            "__doc__": serializer_class.__doc__})
+
+
 def _document_crud(cls) -> None:
     """Per-type OpenAPI for the operations whose bodies differ between ticket types."""
     noun = cls.model._meta.verbose_name
@@ -345,14 +381,14 @@ def _document_crud(cls) -> None:
             summary=f"Get one {noun}",
             description="Send `If-None-Match` with the ETag to get 304 when nothing changed.",
             parameters=[NUMBER_PARAMETER, ETAG_HEADER],
-            responses={200: cls.serializer_class,
+            responses={200: cls.detail_serializer_class,
                        304: OpenApiResponse(description="Not modified."), 404: ERROR},
         ),
         create=extend_schema(
             summary=f"Create {noun}",
             parameters=[ETAG_HEADER],
             request=cls.create_serializer_class,
-            responses={201: cls.serializer_class, 400: ERROR, 403: ERROR},
+            responses={201: cls.detail_serializer_class, 400: ERROR, 403: ERROR},
         ),
         partial_update=extend_schema(
             summary=f"Edit {noun} fields (agents)",
@@ -360,7 +396,7 @@ def _document_crud(cls) -> None:
                         "State changes go through the actions endpoints.",
             parameters=[NUMBER_PARAMETER, IF_MATCH_PARAMETER, ETAG_HEADER],
             request=cls.update_serializer_class,
-            responses={200: cls.serializer_class, 400: ERROR, 403: ERROR, 404: ERROR, 412: ERROR},
+            responses={200: cls.detail_serializer_class, 400: ERROR, 403: ERROR, 404: ERROR, 412: ERROR},
         ),
     )(cls)
 
@@ -386,5 +422,5 @@ def _transition_endpoint(cls, transition, name: str):
                      "Refused with 409 (and nothing changed) from any other state."),
         parameters=[NUMBER_PARAMETER, IF_MATCH_PARAMETER, ETAG_HEADER],
         request=input_serializer,
-        responses={200: cls.serializer_class, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 412: ERROR},
+        responses={200: cls.detail_serializer_class, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 412: ERROR},
     )(endpoint)

@@ -54,7 +54,8 @@ def _strong_tags(header: str) -> list[str] | None:
 def expected_version(request, ticket) -> int | None:
     """The version the write must still find, from ``If-Match``; None when absent or ``*``.
 
-    Refuses (412) before the body is validated, so a stale client learns that first.
+    Refuses (412) before the body is validated, so a stale client learns that first. Any versioned
+    row works (a CI too): it is named by its number, or else as it prints.
     """
     header = request.headers.get("If-Match")
     if header is None or header.strip() == "*":
@@ -69,7 +70,7 @@ def expected_version(request, ticket) -> int | None:
     if current not in tags:
         had = ", ".join(tags) or "only weak ETags"
         raise StaleVersion(
-            f"{ticket.number} was changed by someone else (version {current}, you had {had}). "
+            f"{getattr(ticket, 'number', None) or ticket} was changed by someone else (version {current}, you had {had}). "
             "Reload it and apply your change again."
         )
     return ticket.version

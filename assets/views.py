@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
@@ -24,11 +24,7 @@ PAGE_SIZE = 50
 
 
 def _ci_url(ci_id: int) -> str:
-    """The CI's desk page; the CMDB pages may not be installed in every build."""
-    try:
-        return reverse("cmdb:ci", args=[ci_id])
-    except NoReverseMatch:
-        return ""
+    return reverse("cmdb:detail", args=[ci_id])
 
 
 def _page(request, queryset):

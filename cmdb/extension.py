@@ -9,7 +9,7 @@ every impacted service, also as header badges; and the API detail's ``affected_c
 from __future__ import annotations
 
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from cmdb import affected
 from cmdb.api.serializers import CIRefSerializer, ImpactedServiceSerializer, ci_ref, impacted_ref
@@ -21,11 +21,7 @@ COLUMN = "cmdb_affected_ids"
 
 
 def ci_desk_url(ci_id: int) -> str:
-    """The CI's desk page ("" while the CMDB desk pages are not installed)."""
-    try:
-        return reverse("cmdb:ci", args=[ci_id])
-    except NoReverseMatch:
-        return ""
+    return reverse("cmdb:detail", args=[ci_id])
 
 
 def is_major(ticket) -> bool:

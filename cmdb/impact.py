@@ -19,7 +19,7 @@ lowest CI id, for a stable answer). One query per call; ``load`` adds one for di
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection
 
@@ -29,8 +29,9 @@ MAX_DEPTH = 20
 DEFAULT_DEPTH = 10
 
 
-@dataclass(frozen=True)
-class Reached:
+class Reached(NamedTuple):
+    """A named tuple, not a dataclass: a walk builds thousands, and a tuple is built several times faster."""
+
     ci_id: int
     depth: int
     path: tuple[int, ...]  # CI ids from the start to this CI, both included
@@ -89,7 +90,8 @@ def _sql(forward: bool, with_services: bool) -> str:
     """
 
 
-def _walk(start_ids, depth: int, forward: bool, services: bool = False) -> list[tuple[Reached, bool]]:
+def _walk(start_ids, depth: int, forward: bool, *, services: bool = False, keep_start: bool = False) -> list[Reached]:
+    """The walk's rows as ``Reached``, by depth then id; with ``services``, only business services."""
     start_ids = sorted({int(pk) for pk in start_ids})
     if not start_ids:
         return []
@@ -101,28 +103,29 @@ def _walk(start_ids, depth: int, forward: bool, services: bool = False) -> list[
     reached = []
     for ci_id, hops, pred, kind, is_service in rows:  # by depth: a predecessor's path is always known first
         if hops == 0:
-            paths[ci_id] = ((ci_id,), ())
+            path = paths[ci_id] = ((ci_id,), ())
         else:
-            path, via = paths[pred]
-            paths[ci_id] = (path + (ci_id,), via + (kind,))
-        reached.append((Reached(ci_id, hops, *paths[ci_id]), is_service))
+            before, via = paths[pred]
+            path = paths[ci_id] = (before + (ci_id,), via + (kind,))
+        if (hops or keep_start) and (is_service or not services):
+            reached.append(Reached(ci_id, hops, *path))
     return reached
 
 
 def downstream(start_ids, *, depth: int = DEFAULT_DEPTH) -> list[Reached]:
     """The CIs a failure of ``start_ids`` reaches within ``depth`` hops, nearest first (start CIs excluded)."""
-    return [r for r, _ in _walk(start_ids, depth, forward=True) if r.depth]
+    return _walk(start_ids, depth, forward=True)
 
 
 def upstream(start_ids, *, depth: int = DEFAULT_DEPTH) -> list[Reached]:
     """The CIs whose failure reaches ``start_ids`` within ``depth`` hops, nearest first (start CIs excluded)."""
-    return [r for r, _ in _walk(start_ids, depth, forward=False) if r.depth]
+    return _walk(start_ids, depth, forward=False)
 
 
 def impacted_services(ci_ids, *, depth: int = DEFAULT_DEPTH) -> list[Reached]:
     """The business services a failure of ``ci_ids`` takes down: those reached, and those among ``ci_ids``
     (at depth 0, a path of themselves). A service is a CI of a class flagged ``is_business_service`` or below one."""
-    return [r for r, is_service in _walk(ci_ids, depth, forward=True, services=True) if is_service]
+    return _walk(ci_ids, depth, forward=True, services=True, keep_start=True)
 
 
 def load(reached: list[Reached], *, related=("ci_class",)) -> list[tuple[Reached, CI]]:

@@ -101,14 +101,15 @@ def _walk(start_ids, depth: int, forward: bool, *, services: bool = False, keep_
         rows = cursor.fetchall()
     paths: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = {}
     reached = []
+    make = tuple.__new__  # Reached(...) without the named tuple's keyword-handling constructor
     for ci_id, hops, pred, kind, is_service in rows:  # by depth: a predecessor's path is always known first
         if hops == 0:
-            path = paths[ci_id] = ((ci_id,), ())
+            path, via = paths[ci_id] = ((ci_id,), ())
         else:
             before, via = paths[pred]
-            path = paths[ci_id] = (before + (ci_id,), via + (kind,))
+            path, via = paths[ci_id] = (before + (ci_id,), via + (kind,))
         if (hops or keep_start) and (is_service or not services):
-            reached.append(Reached(ci_id, hops, *path))
+            reached.append(make(Reached, (ci_id, hops, path, via)))
     return reached
 
 

@@ -68,7 +68,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sites", type=int, default=20, help="Sites of 5,000 CIs / 15,000 relationships.")
     parser.add_argument("--runs", type=int, default=200, help="Timed calls per measure (after 5 warm-up calls).")
-    parser.add_argument("--naive-runs", type=int, default=5)
+    parser.add_argument("--naive-runs", type=int, default=3)
     parser.add_argument("--timeout", type=int, default=30, help="Seconds allowed to the first version's SQL.")
     parser.add_argument("--reseed", action="store_true", help="Replace the bench estate before measuring.")
     return parser.parse_args(argv)

@@ -116,8 +116,7 @@ def populate(*, by, slug: str, groups: dict, people, now=None) -> bool:
     types = {t.key: t for t in RelationshipType.objects.all()}
     cis = {}
     for index, (name, class_key, support, criticality, attributes, identifiers) in enumerate(ESTATE):
-        fields = {key: [v.format(slug=slug) for v in value] if isinstance(value, list) else value
-                  for key, value in identifiers.items()}
+        fields = dict(identifiers)
         if name in HOSTS:
             fields["fqdn"] = f"{name}.{slug}.example"
         seen = now - (timedelta(days=STALE_DAYS) if name == "win-pay-01" else timedelta(hours=2 + index))

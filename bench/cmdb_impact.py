@@ -164,7 +164,7 @@ def database_ms(start_ids: list[int]) -> float:
         samples = []
         for _ in range(10):
             cursor.execute("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + impact._sql(True, False),
-                           {"start": start_ids, "depth": DEPTH})
+                           {"start": start_ids, "none": [None] * len(start_ids), "depth": DEPTH})
             samples.append(cursor.fetchone()[0][0]["Execution Time"])
     return round(statistics.median(samples), 2)
 

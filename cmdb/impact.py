@@ -10,7 +10,7 @@ version) grows with the number of simple paths: exponential on redundant network
 
 The query returns the predecessor tree of what it reached, never the graph: a path is rebuilt from it in
 Python by following predecessors, so it is a shortest path (fewest hops; among equals, through the
-lowest CI id, for a stable answer). One query per call; ``load`` adds one for display.
+predecessor with the lowest id, for a stable answer). One query per call; ``load`` adds one for display.
 
 ``downstream(ids)``: the CIs a failure of ``ids`` reaches ("if this breaks, what else goes down?").
 ``upstream(ids)``: the CIs whose failure reaches ``ids`` (what a service depends on).
@@ -64,7 +64,7 @@ def _sql(forward: bool, with_services: bool) -> str:
               FROM cmdb_relationshiptype
         ),
         step(depth, ids, preds, types, seen) AS (
-            SELECT 0, %(start)s::bigint[], %(start)s::bigint[], %(start)s::bigint[], %(start)s::bigint[]
+            SELECT 0, %(start)s::bigint[], %(none)s::bigint[], %(none)s::bigint[], %(start)s::bigint[]
             UNION ALL
             SELECT s.depth + 1, n.ids, n.preds, n.types, s.seen || n.ids
               FROM step s CROSS JOIN kinds k CROSS JOIN LATERAL (
@@ -84,7 +84,7 @@ def _sql(forward: bool, with_services: bool) -> str:
         ){services}
         SELECT u.ci_id, s.depth, u.pred, t.key{flag}
           FROM step s CROSS JOIN LATERAL unnest(s.ids, s.preds, s.types) u(ci_id, pred, type_id)
-          LEFT JOIN cmdb_relationshiptype t ON t.id = u.type_id AND s.depth > 0
+          LEFT JOIN cmdb_relationshiptype t ON t.id = u.type_id
           {join_ci}
          ORDER BY s.depth, u.ci_id
     """
@@ -97,7 +97,7 @@ def _walk(start_ids, depth: int, forward: bool, *, services: bool = False, keep_
         return []
     depth = max(1, min(int(depth), MAX_DEPTH))
     with connection.cursor() as cursor:
-        cursor.execute(_sql(forward, services), {"start": start_ids, "depth": depth})
+        cursor.execute(_sql(forward, services), {"start": start_ids, "none": [None] * len(start_ids), "depth": depth})
         rows = cursor.fetchall()
     paths: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = {}
     reached = []

@@ -19,7 +19,7 @@ Per site: 2 core switches, 4 distribution, 20 access switches, 2 firewalls, 1,50
 So a core switch of site 0 reaches all 500 business services through the platform, one of another site its
 own site and the shared databases' users. Every CI is live, stamped as seen by ``bulk-discovery`` in the last
 20 days (5% 40-60 days ago: stale), with one "created" history row. Names are
-``<kind>-s<site>-<index>`` (``core-sw-s01-0001``).
+``<prefix>-s<site>-<index>`` (``core-sw-s01-0000``, ``service-s03-0012``; ``name()``).
 
 Idempotent: a tenant that already holds the bulk estate is left alone unless ``replace=True`` (which deletes
 the bulk CIs first). Meant for benchmark tenants: the load takes its table locks until it commits.
@@ -42,12 +42,12 @@ KINDS = {
     "dist": ("dist-sw", "network_device", 4),
     "access": ("acc-sw", "network_device", 20),
     "fw": ("fw", "network_device", 2),
-    "server": ("srv", None, 1500),  # linux_server, every tenth from 7 a windows_server
+    "server": ("srv", None, 1500),  # a linux_server, or a windows_server when idx % 10 >= 7 (30%)
     "cluster": ("cluster", "cluster", 50),
     "db": ("db", "database", 500),
     "app": ("app", "application", 1000),
     "appsvc": ("appsvc", "application_service", 250),
-    "biz": ("Business service", "business_service", 25),
+    "biz": ("service", "business_service", 25),
     "laptop": ("LT", "end_user_device", 1647),
 }
 CIS_PER_SITE = sum(count for _, _, count in KINDS.values())
@@ -92,10 +92,12 @@ class CMDBSeedReport:
 
 
 def name(kind: str, site: int, index: int) -> str:
+    """The seeded CI's name: ``name("core", 1, 0)`` is ``core-sw-s01-0000``."""
     return f"{KINDS[kind][0]}-s{site:02d}-{index:04d}"
 
 
 def bulk_seed_cmdb(tenant, *, sites: int = 20, replace: bool = False, stdout=None) -> CMDBSeedReport:
+    """Load ``sites`` x 5,000 CIs in one transaction; the report counts the tenant's CIs and relationships."""
     started = time.perf_counter()
     with schema_context(tenant.schema_name), transaction.atomic():
         with connection.cursor() as cursor:

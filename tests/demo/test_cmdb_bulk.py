@@ -9,7 +9,8 @@ def test_one_site_has_its_counts_cycles_and_a_path_from_the_core_to_the_business
     report = cmdb_bulk.bulk_seed_cmdb(tenant, sites=1)
     again = cmdb_bulk.bulk_seed_cmdb(tenant, sites=1)
 
-    assert (report.created, report.cis, report.relationships) == (True, 5000, 15000)
+    per_site = (cmdb_bulk.CIS_PER_SITE, cmdb_bulk.RELATIONSHIPS_PER_SITE)
+    assert (report.created, report.cis, report.relationships) == (True, 5000, 15000) == (True, *per_site)
     assert (again.created, again.cis, again.relationships) == (False, 5000, 15000)
     cores = CI.objects.filter(name__startswith="core-sw-s00-").order_by("name")
     assert Relationship.objects.filter(source__in=cores, target__in=cores, type__key="connects_to").count() == 2

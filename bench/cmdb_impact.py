@@ -71,6 +71,9 @@ def parse_args(argv=None):
     parser.add_argument("--naive-runs", type=int, default=3)
     parser.add_argument("--timeout", type=int, default=30, help="Seconds allowed to the first version's SQL.")
     parser.add_argument("--reseed", action="store_true", help="Replace the bench estate before measuring.")
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="gc.freeze() once Django is loaded, as a server could after loading the app: the "
+                             "collector then no longer walks Django's own objects on every full pass.")
     return parser.parse_args(argv)
 
 
@@ -229,7 +232,10 @@ def measure(core_name: str, args) -> dict:
 def render(seed, results: list[dict], load: tuple) -> str:
     from bench import report
 
-    lines = [f"Estate: {seed.cis:,} CIs, {seed.relationships:,} relationships"
+    import gc
+
+    lines = [f"Garbage collector: {'frozen after setup' if gc.get_freeze_count() else 'as started'}",
+             f"Estate: {seed.cis:,} CIs, {seed.relationships:,} relationships"
              + (f" (seeded in {seed.seconds} s: {seed.phases})" if seed.created else " (seeded earlier)"),
              f"Load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; machine: {report.machine()}", "",
              "| core switch | CIs reached (deepest) | services | downstream median / p95 (wall) | CPU per call: app + DB | "
@@ -260,6 +266,11 @@ def main(argv=None) -> None:
 
     tenant, seed = ensure_tenant(args.sites, args.reseed)
     connection.set_tenant(tenant)
+    if args.gc_freeze:
+        import gc
+
+        gc.collect()
+        gc.freeze()
     load = os.getloadavg()
     cores = [name("core", 1 % args.sites, 0), name("core", 0, 0)]
     results = [measure(core, args) for core in dict.fromkeys(cores)]

@@ -190,6 +190,18 @@ def populate_catalogue(tenant: Tenant) -> None:
                            groups={g.name: g for g in AssignmentGroup.objects.all()})
 
 
+@transaction.atomic
+def populate_cmdb(tenant: Tenant) -> None:
+    """The CMDB estate (services down to the network, a laptop per person); also for tenants seeded before it."""
+    from demo import cmdb as cmdb_demo
+
+    with schema_context(tenant.schema_name):
+        slug = tenant.slug
+        people = User.objects.filter(email__endswith=f"@{slug}.example", is_active=True).order_by("pk")
+        cmdb_demo.populate(by=User.objects.get(email=f"agent@{slug}.example"), slug=slug,
+                           groups={g.name: g for g in AssignmentGroup.objects.all()}, people=list(people))
+
+
 def seed_demo(stdout=None) -> None:
     tenant_services.ensure_public_tenant()
     ensure_operator()
@@ -197,5 +209,6 @@ def seed_demo(stdout=None) -> None:
         tenant = ensure_tenant(slug)
         populate_tenant(tenant)
         populate_catalogue(tenant)
+        populate_cmdb(tenant)
         if stdout:
             stdout.write(f"tenant {slug}: {tenant_services.absolute_url(tenant_services.tenant_host(slug))}")

@@ -32,24 +32,3 @@ def test_core_services(tenant, agent):
     assert ci.version == 2 and changes[0]["field"] == "status"
     assert services.update_ci(ci, by=agent, status=CI.Status.MAINTENANCE)[1] == []
     assert ci.history.count() == 4
-
-
-@pytest.mark.django_db
-def test_impact_smoke(tenant, agent):
-    from cmdb import impact
-
-    c = {k: CIClass.objects.get(key=k) for k in ("linux_server", "application", "business_service", "network_device")}
-    t = {k: RelationshipType.objects.get(key=k) for k in ("runs_on", "depends_on", "connects_to")}
-    switch = services.create_ci(by=agent, name="core-sw", ci_class=c["network_device"])
-    server = services.create_ci(by=agent, name="web01", ci_class=c["linux_server"])
-    app = services.create_ci(by=agent, name="CRM", ci_class=c["application"])
-    svc = services.create_ci(by=agent, name="Sales", ci_class=c["business_service"])
-    services.add_relationship(by=agent, type=t["connects_to"], source=server, target=switch)
-    services.add_relationship(by=agent, type=t["runs_on"], source=app, target=server)
-    services.add_relationship(by=agent, type=t["depends_on"], source=svc, target=app)
-    down = impact.downstream([switch.pk])
-    assert [(r.ci_id, r.depth) for r in down] == [(server.pk, 1), (app.pk, 2), (svc.pk, 3)]
-    assert down[-1].path == (switch.pk, server.pk, app.pk, svc.pk)
-    assert down[-1].via == ("connects_to", "runs_on", "depends_on")
-    assert [r.ci_id for r in impact.downstream([switch.pk], depth=2)] == [server.pk, app.pk]
-    assert {r.ci_id for r in impact.upstream([svc.pk])} == {app.pk, server.pk, switch.pk}

@@ -202,6 +202,20 @@ def populate_cmdb(tenant: Tenant) -> None:
                            groups={g.name: g for g in AssignmentGroup.objects.all()}, people=list(people))
 
 
+def populate_assets(tenant: Tenant) -> None:
+    """Assets for the estate's laptops and servers, contracts, licences and patches, and the incident on a CI.
+
+    After ``populate_cmdb``: each part finds the estate's CIs by name and skips what is missing.
+    """
+    from demo import affected, software
+    from demo import assets as assets_demo
+
+    assets_demo.populate_assets(tenant)
+    with schema_context(tenant.schema_name), transaction.atomic():
+        software.seed_software(tenant, admin=User.objects.get(email=f"admin@{tenant.slug}.example"))
+    affected.name_affected_demo_cis(tenant)
+
+
 def seed_demo(stdout=None) -> None:
     tenant_services.ensure_public_tenant()
     ensure_operator()
@@ -210,5 +224,6 @@ def seed_demo(stdout=None) -> None:
         populate_tenant(tenant)
         populate_catalogue(tenant)
         populate_cmdb(tenant)
+        populate_assets(tenant)
         if stdout:
             stdout.write(f"tenant {slug}: {tenant_services.absolute_url(tenant_services.tenant_host(slug))}")

@@ -1,0 +1,60 @@
+"""Set-based writes for imports: many CIs inserted or updated, and their sightings, in a few statements.
+
+The same records as ``cmdb.services`` writes one by one (a ``created`` or ``updated`` history entry with
+the changes, the source's sighting, ``last_seen_at``), for rows the caller has already validated and
+matched inside its transaction (``cmdb.imports`` does, with the CIs locked). A failure here fails the
+caller's savepoint; the caller then writes the rows one by one through ``cmdb.services``.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.utils import timezone
+
+from cmdb.models import CI, CIHistory
+
+
+def _author(by):
+    return by if getattr(by, "pk", None) else None
+
+
+def insert_cis(cis: list[CI], *, by, source: str) -> None:
+    if not cis:
+        return
+    CI.objects.bulk_create(cis, batch_size=1000)
+    CIHistory.objects.bulk_create(
+        [CIHistory(ci=ci, kind=CIHistory.Kind.CREATED, author=_author(by), source=source) for ci in cis],
+        batch_size=1000)
+
+
+def update_cis(updates: list[tuple[CI, list[dict]]], *, by, source: str) -> None:
+    """``updates``: each CI with its new values set and the changes history records (never empty)."""
+    if not updates:
+        return
+    now = timezone.now()
+    columns = {"version", "updated_at"}
+    for ci, changes in updates:
+        ci.version += 1
+        ci.updated_at = now
+        columns |= {"attributes" if change["field"].startswith("attributes.") else change["field"]
+                    for change in changes}
+    CI.objects.bulk_update([ci for ci, _ in updates], sorted(columns), batch_size=500)
+    CIHistory.objects.bulk_create(
+        [CIHistory(ci=ci, kind=CIHistory.Kind.UPDATED, author=_author(by), source=source, data={"changes": changes},
+                   created_at=now) for ci, changes in updates], batch_size=1000)
+
+
+def record_sightings(ci_ids, source: str, when) -> None:
+    """``cmdb.services.record_sighting`` for many CIs: later sightings only move forward."""
+    ci_ids = sorted(set(ci_ids))
+    if not ci_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO cmdb_sighting (ci_id, source, first_seen, last_seen)
+            SELECT id, %s, %s, %s FROM unnest(%s::bigint[]) AS id
+            ON CONFLICT (ci_id, source) DO UPDATE SET last_seen = GREATEST(cmdb_sighting.last_seen, EXCLUDED.last_seen)
+            """, [source, when, when, ci_ids])
+        cursor.execute("UPDATE cmdb_ci SET last_seen_at = GREATEST(COALESCE(last_seen_at, %s), %s) WHERE id = ANY(%s)",
+                       [when, when, ci_ids])

@@ -8,6 +8,8 @@ caller's savepoint; the caller then writes the rows one by one through ``cmdb.se
 
 from __future__ import annotations
 
+import json
+
 from django.db import connection
 from django.utils import timezone
 
@@ -27,18 +29,48 @@ def insert_cis(cis: list[CI], *, by, source: str) -> None:
         batch_size=1000)
 
 
+# What an import may change on a CI, with the SQL type its values are sent as (arrays travel as JSON).
+_COLUMNS = (("name", "varchar"), ("ci_class_id", "bigint"), ("status", "varchar"), ("environment", "varchar"),
+            ("criticality", "smallint"), ("description", "text"), ("owner_user_id", "bigint"),
+            ("owner_group_id", "bigint"), ("support_group_id", "bigint"), ("serial_number", "varchar"),
+            ("fqdn", "varchar"), ("cloud_id", "varchar"), ("attributes", "jsonb"), ("ip_addresses", "jsonb"),
+            ("mac_addresses", "jsonb"), ("version", "integer"), ("updated_at", "timestamptz"))
+_ARRAYS = {"ip_addresses": "inet", "mac_addresses": "varchar"}
+
+
+def _column_sql(name: str) -> str:
+    if name in _ARRAYS:
+        return f"{name} = ARRAY(SELECT jsonb_array_elements_text(v.{name}))::{_ARRAYS[name]}[]"
+    return f"{name} = v.{name}"
+
+
+_UPDATE_SQL = (
+    "UPDATE cmdb_ci AS ci SET " + ", ".join(_column_sql(name) for name, _ in _COLUMNS)
+    + " FROM unnest(%s::bigint[], " + ", ".join(f"%s::{kind}[]" for _, kind in _COLUMNS) + ") AS v(id, "
+    + ", ".join(name for name, _ in _COLUMNS) + ") WHERE ci.id = v.id")
+
+
 def update_cis(updates: list[tuple[CI, list[dict]]], *, by, source: str) -> None:
-    """``updates``: each CI with its new values set and the changes history records (never empty)."""
+    """``updates``: each CI with its new values set and the changes history records (never empty).
+
+    One ``UPDATE ... FROM unnest(...)`` for the lot (Django's ``bulk_update`` builds a CASE per column
+    and row, many times slower in Python than the write itself).
+    """
     if not updates:
         return
     now = timezone.now()
-    columns = {"version", "updated_at"}
-    for ci, changes in updates:
+    cis = [ci for ci, _ in updates]
+    for ci in cis:
         ci.version += 1
         ci.updated_at = now
-        columns |= {"attributes" if change["field"].startswith("attributes.") else change["field"]
-                    for change in changes}
-    CI.objects.bulk_update([ci for ci, _ in updates], sorted(columns), batch_size=500)
+    values = [[ci.pk for ci in cis]]
+    for name, kind in _COLUMNS:
+        if kind == "jsonb":
+            values.append([json.dumps(getattr(ci, name)) for ci in cis])
+        else:
+            values.append([getattr(ci, name) for ci in cis])
+    with connection.cursor() as cursor:
+        cursor.execute(_UPDATE_SQL, values)
     CIHistory.objects.bulk_create(
         [CIHistory(ci=ci, kind=CIHistory.Kind.UPDATED, author=_author(by), source=source, data={"changes": changes},
                    created_at=now) for ci, changes in updates], batch_size=1000)

@@ -209,6 +209,7 @@ class Resolver:
         for ci_class in CIClass.objects.all():
             self.classes[ci_class.key.lower()] = ci_class
             self.classes.setdefault(ci_class.name.lower(), ci_class)
+        self.classes_by_id = {ci_class.pk: ci_class for ci_class in self.classes.values()}
         self.groups = {group.name.lower(): group for group in AssignmentGroup.objects.all()}
         self._owners: dict[str, object] = {}
         self._definitions: dict[int, list] = {}
@@ -235,13 +236,27 @@ class Resolver:
         return attribute_rules.validate(self.definitions(ci_class), values, self.reference, text_input=text_input)
 
 
-def _choice(value, choices, errors, name, label):
-    text = str(value).strip().lower()
+def _spellings(choices) -> dict:
+    """Each choice by its key, its label and (criticality) the label's word: "1", "1 - critical", "critical"."""
+    found = {}
     for key, display in choices:
-        if text in {str(key).lower(), display.lower(), display.lower().partition(" - ")[2]}:
-            return key
-    errors[name] = [f"{label} must be one of: {', '.join(str(key) for key, _ in choices)}."]
-    return None
+        for text in (str(key), display, display.partition(" - ")[2]):
+            if text:
+                found[text.lower()] = key
+    return found
+
+
+CHOICES = {"status": (_spellings(CI.Status.choices), CI.Status.values),
+           "environment": (_spellings(CI.Environment.choices), CI.Environment.values),
+           "criticality": (_spellings(CI.Criticality.choices), CI.Criticality.values)}
+
+
+def _choice(value: str, errors, name):
+    spellings, keys = CHOICES[name]
+    found = spellings.get(value.lower())
+    if found is None:
+        errors[name] = [f"{name.capitalize()} must be one of: {', '.join(str(key) for key in keys)}."]
+    return found
 
 
 def _addresses(value, errors, name):
@@ -296,12 +311,8 @@ def parse_row(number: int, values: dict, resolver: Resolver, *, text_input: bool
             fields["ci_class"] = resolver.classes.get(value.lower())
             if fields["ci_class"] is None:
                 errors["class"] = [f"No CI class “{value}” (give a class key or name)."]
-        elif key == "status":
-            fields["status"] = _choice(value, CI.Status.choices, errors, key, "Status")
-        elif key == "environment":
-            fields["environment"] = _choice(value, CI.Environment.choices, errors, key, "Environment")
-        elif key == "criticality":
-            fields["criticality"] = _choice(value, CI.Criticality.choices, errors, key, "Criticality")
+        elif key in CHOICES:
+            fields[key] = _choice(value, errors, key)
         elif key == "support_group":
             fields["support_group"] = resolver.groups.get(value.lower())
             if fields["support_group"] is None:
@@ -341,9 +352,12 @@ def _check_source(source) -> str:
     return source
 
 
-def check_size(size) -> None:
+FORM_SLACK = 64 * 1024  # what a multipart body may carry besides the file (the boundaries, the source)
+
+
+def check_size(size, *, slack: int = 0) -> None:
     """Refuse a file above the limit from its declared size, before a byte of it is read."""
-    if size is not None and size > max_bytes():
+    if size is not None and size > max_bytes() + slack:
         raise _file_error(f"it is {size / 1024 / 1024:,.1f} MB; the limit is {max_bytes() / 1024 / 1024:,.0f} MB. "
                           "Split it into smaller files.")
 
@@ -521,7 +535,7 @@ def _jsonable(values):
 
 def _plan(context: Context, rows: list) -> Plan:
     plan = Plan(inserts=[], updates=[], unchanged=[], rejections=[], later=[])
-    candidates = reconcile.Candidates(rows, lock=True)
+    candidates = reconcile.Candidates(rows, lock=True, classes=context.resolver.classes_by_id)
     touched: set[int] = set()
     claimed: set = set()  # identifiers of the chunk's new CIs: a second row naming one waits for the first
     for row in rows:

@@ -7,8 +7,8 @@ decides is refused as a conflict, whatever the rules' order and whether the rule
 claims to be two CIs at once, and writing it would take one CI's identifier for another. A lower-priority
 name + class that names another CI is no conflict: the stronger identifier decided, and the row renames.
 
-``Candidates`` fetches every CI a chunk of rows could match in one query, so matching a chunk of a
-large import costs one round trip; ``match_one`` is the same for a single row (the slow path).
+``Candidates`` fetches every CI a chunk of rows could match with one query per identifier (each on its
+index), so matching a chunk of a large import costs a few round trips, not one per row; ``match_one`` is the same for a single row (the slow path).
 """
 
 from __future__ import annotations
@@ -51,27 +51,33 @@ def active_rules(rules) -> list[str]:
 
 
 class Candidates:
-    """The CIs any of ``rows`` could match, fetched in one query and indexed by each identifier."""
+    """The CIs any of ``rows`` could match, fetched per identifier and indexed by each."""
 
-    def __init__(self, rows, *, lock: bool = False):
-        """``lock``: lock the CIs (FOR UPDATE) for the caller's transaction, which will write them."""
+    def __init__(self, rows, *, lock: bool = False, classes: dict | None = None):
+        """``lock``: lock the CIs (FOR UPDATE) for the caller's transaction, which will write them.
+        ``classes``: CI classes by id, when the caller has them all (then they are not joined in)."""
         values = {rule: {row.identifier(rule) for row in rows} - {None} for rule in CMDBSettings.RULES}
-        condition = Q(pk__in=[])
-        for rule in UNIQUE_RULES:
-            if values[rule]:
-                condition |= Q(**{f"{rule}__in": values[rule]})
+        # One query per identifier, each on its own index (an OR of them would scan the table); the unique
+        # identifiers first, so name + class only fetches the CIs they did not.
+        conditions = [Q(**{f"{rule}__in": values[rule]}) for rule in UNIQUE_RULES if values[rule]]
         if values[CMDBSettings.NAME_CLASS]:
             names = {name for name, _ in values[CMDBSettings.NAME_CLASS]}
-            classes = {class_id for _, class_id in values[CMDBSettings.NAME_CLASS]}
-            condition |= Q(name_lower__in=names, ci_class_id__in=classes)
-        cis = (CI.objects.annotate(name_lower=Lower("name")).filter(condition)
-               .select_related("ci_class", "support_group", "owner_user", "owner_group").order_by("pk"))
-        if lock:
-            cis = cis.select_for_update(of=("self",))
+            class_ids = {class_id for _, class_id in values[CMDBSettings.NAME_CLASS]}
+            conditions.append(Q(name_lower__in=names, ci_class_id__in=class_ids))
         self.index: dict[str, dict] = {rule: {} for rule in UNIQUE_RULES}
         self.index[CMDBSettings.NAME_CLASS] = defaultdict(list)
-        for ci in cis:
-            self.add(ci)
+        seen: list[int] = []
+        related = ["support_group"] if classes else ["ci_class", "support_group"]
+        for condition in conditions:
+            cis = (CI.objects.annotate(name_lower=Lower("name")).filter(condition).exclude(pk__in=seen)
+                   .select_related(*related).prefetch_related("owner_user", "owner_group").order_by("pk"))
+            if lock:
+                cis = cis.select_for_update(of=("self",))
+            for ci in cis:
+                if classes:
+                    ci.ci_class = classes[ci.ci_class_id]
+                seen.append(ci.pk)
+                self.add(ci)
 
     def add(self, ci: CI) -> None:
         for rule in UNIQUE_RULES:

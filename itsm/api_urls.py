@@ -20,6 +20,7 @@ urlpatterns = [
     path("v1/", include("accounts.api_urls")),
     path("v1/sla/", include("sla.api.urls")),
     path("v1/", include("approvals.api.urls")),
+    path("v1/cmdb/", include("cmdb.api.urls_imports")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its bootstrap script as a separate file, so the strict CSP holds.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -25,6 +25,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import ApiToken, User
 from approvals import services as approval_services
+from cmdb.models import ImportJob, ImportRejection
 from approvals.models import (Approval, ApprovalChainDefinition, ApprovalDecision, ApprovalRequest, ApprovalStage,
                               StageDefinition)
 from accounts.services import create_api_token
@@ -286,8 +287,17 @@ def approval_request(owner, marker):
     return {"id": ApprovalRequest.objects.get(stage__approval=approval).pk}
 
 
+def cmdb_import(owner, marker):
+    job = ImportJob.objects.create(token=uuid.uuid4().hex, source=marker[:60], format="csv", filename=f"{marker}.csv",
+                                   file=f"tenants/x/cmdb-imports/{marker}.csv", status="done", total_rows=1,
+                                   processed_rows=1, rejected=1, created_by=owner)
+    ImportRejection.objects.create(job=job, row_number=1, errors={"class": [f"{marker} reason"]},
+                                   data={"name": f"{marker} row"})
+    return {"id": job.pk}
+
+
 ID_MODELS = {calendar: Calendar, policy: Policy, clock: Clock, token: ApiToken, catalog_item: CatalogItem,
-             approval_chain: ApprovalChainDefinition, approval_request: ApprovalRequest}
+             approval_chain: ApprovalChainDefinition, approval_request: ApprovalRequest, cmdb_import: ImportJob}
 
 
 # -- what each operation sends: a body that would change alpha's object if it ever reached it -------
@@ -400,6 +410,8 @@ CASES = {
         {"order": 1, "name": "Manager", "kind": "manager"}]})),
     "approvals_retrieve": Case(approval_request),
     "approvals_decide_create": Case(approval_request, fixed({"decision": "approve"})),
+    "cmdb_imports_retrieve": Case(cmdb_import),
+    "cmdb_imports_rejections_list": Case(cmdb_import),
 }
 def upload_body(params):
     return {"file": files.upload("caller.txt", b"uploaded by the caller")}
@@ -454,7 +466,8 @@ def _set_next(values: dict[str, int]) -> None:
 
 SNAPSHOT_MODELS = (User, ApiToken, TimelineEntry, Attachment, TicketLink, Calendar, WorkingHours, Holiday, Policy, Target,
                    EscalationRule, Clock, Task, ServiceRequest, RequestedItem, CatalogItem, ApprovalChainDefinition,
-                   StageDefinition, Approval, ApprovalStage, ApprovalRequest, ApprovalDecision)
+                   StageDefinition, Approval, ApprovalStage, ApprovalRequest, ApprovalDecision, ImportJob,
+                   ImportRejection)
 
 
 def snapshot_of(tenant) -> dict:

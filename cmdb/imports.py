@@ -358,8 +358,14 @@ FORM_SLACK = 64 * 1024  # what a multipart body may carry besides the file (the 
 def check_size(size, *, slack: int = 0) -> None:
     """Refuse a file above the limit from its declared size, before a byte of it is read."""
     if size is not None and size > max_bytes() + slack:
-        raise _file_error(f"it is {size / 1024 / 1024:,.1f} MB; the limit is {max_bytes() / 1024 / 1024:,.0f} MB. "
+        raise _file_error(f"it is {_megabytes(size)}; the limit is {_megabytes(max_bytes())}. "
                           "Split it into smaller files.")
+
+
+def _megabytes(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size:,} bytes"
+    return f"{size / 1024 / 1024:,.1f} MB"
 
 
 def start_import(*, by, source: str, format: str, filename: str, fileobj) -> ImportJob:

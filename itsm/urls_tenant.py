@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from accounts import urls_settings as account_settings
+from cmdb import urls_imports as cmdb_imports
 from itsm.health import healthz
 from tickets import urls_settings as ticket_settings
 
@@ -18,6 +19,8 @@ urlpatterns = [
     path("desk/settings/sla/", include(("sla.urls", "sla"))),
     path("desk/settings/catalogue/", include(("service_requests.urls_settings", "catalogue_settings"))),
     path("desk/settings/approvals/", include(("approvals.urls_settings", "approval_settings"))),
+    path("desk/settings/cmdb/", include((cmdb_imports.settings_urlpatterns, "cmdb_imports_settings"))),
+    path("desk/cmdb/", include(("cmdb.urls_imports", "cmdb_imports"))),
     path("desk/", include(("tickets.urls_desk", "desk"))),
     path("portal/catalogue/", include(("service_requests.urls_portal", "catalogue"))),
     path("portal/", include(("tickets.urls_portal", "portal"))),

@@ -138,7 +138,7 @@ def test_oversized_file_refused_before_a_byte_is_read(agent, settings):
 
     with pytest.raises(ValidationFailed) as caught:
         imports.start_import(by=agent, source="SCCM", format="", filename="huge.csv", fileobj=Huge())
-    assert caught.value.fields["file"] == ["it is 200.0 MB; the limit is 50 MB. Split it into smaller files."]
+    assert caught.value.fields["file"] == ["it is 200.0 MB; the limit is 50.0 MB. Split it into smaller files."]
 
 
 def test_too_many_rows_refused(agent, settings):

@@ -20,15 +20,6 @@ def _author(by):
     return by if getattr(by, "pk", None) else None
 
 
-def insert_cis(cis: list[CI], *, by, source: str) -> None:
-    if not cis:
-        return
-    CI.objects.bulk_create(cis, batch_size=1000)
-    CIHistory.objects.bulk_create(
-        [CIHistory(ci=ci, kind=CIHistory.Kind.CREATED, author=_author(by), source=source) for ci in cis],
-        batch_size=1000)
-
-
 # What an import may change on a CI, with the SQL type its values are sent as (arrays travel as JSON).
 _COLUMNS = (("name", "varchar"), ("ci_class_id", "bigint"), ("status", "varchar"), ("environment", "varchar"),
             ("criticality", "smallint"), ("description", "text"), ("owner_user_id", "bigint"),
@@ -38,23 +29,60 @@ _COLUMNS = (("name", "varchar"), ("ci_class_id", "bigint"), ("status", "varchar"
 _ARRAYS = {"ip_addresses": "inet", "mac_addresses": "varchar"}
 
 
-def _column_sql(name: str) -> str:
+def _value_sql(name: str) -> str:
     if name in _ARRAYS:
-        return f"{name} = ARRAY(SELECT jsonb_array_elements_text(v.{name}))::{_ARRAYS[name]}[]"
-    return f"{name} = v.{name}"
+        return f"ARRAY(SELECT jsonb_array_elements_text(v.{name}))::{_ARRAYS[name]}[]"
+    return f"v.{name}"
+
+
+def _arrays(cis, columns) -> list[list]:
+    """One array per column (JSON text for jsonb columns): what ``unnest`` turns back into rows."""
+    return [[json.dumps(getattr(ci, name)) for ci in cis] if kind == "jsonb" else [getattr(ci, name) for ci in cis]
+            for name, kind in columns]
 
 
 _UPDATE_SQL = (
-    "UPDATE cmdb_ci AS ci SET " + ", ".join(_column_sql(name) for name, _ in _COLUMNS)
+    "UPDATE cmdb_ci AS ci SET " + ", ".join(f"{name} = {_value_sql(name)}" for name, _ in _COLUMNS)
     + " FROM unnest(%s::bigint[], " + ", ".join(f"%s::{kind}[]" for _, kind in _COLUMNS) + ") AS v(id, "
     + ", ".join(name for name, _ in _COLUMNS) + ") WHERE ci.id = v.id")
+
+
+def insert_cis(cis: list[CI], *, by, source: str) -> None:
+    """Insert ``cis`` (their ids set from the table's sequence first) with a ``created`` entry each."""
+    if not cis:
+        return
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('cmdb_ci', 'id')) FROM generate_series(1, %s)",
+                       [len(cis)])
+        for ci, (pk,) in zip(cis, cursor.fetchall()):
+            ci.pk = pk
+            ci.created_at = ci.updated_at = now
+        columns = (("id", "bigint"), *_COLUMNS, ("created_at", "timestamptz"))
+        cursor.execute(
+            "INSERT INTO cmdb_ci (" + ", ".join(name for name, _ in columns) + ") SELECT "
+            + ", ".join(_value_sql(name) for name, _ in columns) + " FROM unnest("
+            + ", ".join(f"%s::{kind}[]" for _, kind in columns) + ") AS v(" + ", ".join(name for name, _ in columns)
+            + ")", _arrays(cis, columns))
+    _history(cis, [None] * len(cis), CIHistory.Kind.CREATED, by=by, source=source, when=now)
+
+
+def _history(cis, changes, kind: str, *, by, source: str, when) -> None:
+    author = _author(by)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cmdb_cihistory (ci_id, kind, author_id, source, data, created_at) "
+            "SELECT ci_id, %s, %s, %s, data, %s FROM unnest(%s::bigint[], %s::jsonb[]) AS v(ci_id, data)",
+            [kind, author.pk if author else None, source, when, [ci.pk for ci in cis],
+             [json.dumps({"changes": change} if change is not None else {}) for change in changes]])
 
 
 def update_cis(updates: list[tuple[CI, list[dict]]], *, by, source: str) -> None:
     """``updates``: each CI with its new values set and the changes history records (never empty).
 
-    One ``UPDATE ... FROM unnest(...)`` for the lot (Django's ``bulk_update`` builds a CASE per column
-    and row, many times slower in Python than the write itself).
+    One ``UPDATE ... FROM unnest(...)`` for the lot: one parameter per column, not per value (Django's
+    ``bulk_update`` builds a CASE per column and row, and ``bulk_create`` a parameter per value, many
+    times slower in Python than the write itself).
     """
     if not updates:
         return
@@ -63,17 +91,9 @@ def update_cis(updates: list[tuple[CI, list[dict]]], *, by, source: str) -> None
     for ci in cis:
         ci.version += 1
         ci.updated_at = now
-    values = [[ci.pk for ci in cis]]
-    for name, kind in _COLUMNS:
-        if kind == "jsonb":
-            values.append([json.dumps(getattr(ci, name)) for ci in cis])
-        else:
-            values.append([getattr(ci, name) for ci in cis])
     with connection.cursor() as cursor:
-        cursor.execute(_UPDATE_SQL, values)
-    CIHistory.objects.bulk_create(
-        [CIHistory(ci=ci, kind=CIHistory.Kind.UPDATED, author=_author(by), source=source, data={"changes": changes},
-                   created_at=now) for ci, changes in updates], batch_size=1000)
+        cursor.execute(_UPDATE_SQL, [[ci.pk for ci in cis], *_arrays(cis, _COLUMNS)])
+    _history(cis, [changes for _, changes in updates], CIHistory.Kind.UPDATED, by=by, source=source, when=now)
 
 
 def record_sightings(ci_ids, source: str, when) -> None:

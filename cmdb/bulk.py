@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ def _author(by):
     return by if getattr(by, "pk", None) else None
 
 
-# What an import may change on a CI, with the SQL type its values are sent as (arrays travel as JSON).
+# What an import may change on a CI, with the SQL type its values are read as (arrays travel as JSON).
 _COLUMNS = (("name", "varchar"), ("ci_class_id", "bigint"), ("status", "varchar"), ("environment", "varchar"),
             ("criticality", "smallint"), ("description", "text"), ("owner_user_id", "bigint"),
             ("owner_group_id", "bigint"), ("support_group_id", "bigint"), ("serial_number", "varchar"),
@@ -35,16 +36,21 @@ def _value_sql(name: str) -> str:
     return f"v.{name}"
 
 
-def _arrays(cis, columns) -> list[list]:
-    """One array per column (JSON text for jsonb columns): what ``unnest`` turns back into rows."""
-    return [[json.dumps(getattr(ci, name)) for ci in cis] if kind == "jsonb" else [getattr(ci, name) for ci in cis]
-            for name, kind in columns]
+def _recordset(columns) -> str:
+    """The rows arrive as one JSON array of objects (one parameter, dumped by the C encoder)."""
+    return "jsonb_to_recordset(%s::jsonb) AS v(" + ", ".join(f"{name} {kind}" for name, kind in columns) + ")"
 
 
-_UPDATE_SQL = (
-    "UPDATE cmdb_ci AS ci SET " + ", ".join(f"{name} = {_value_sql(name)}" for name, _ in _COLUMNS)
-    + " FROM unnest(%s::bigint[], " + ", ".join(f"%s::{kind}[]" for _, kind in _COLUMNS) + ") AS v(id, "
-    + ", ".join(name for name, _ in _COLUMNS) + ") WHERE ci.id = v.id")
+def _records(cis, columns) -> str:
+    return json.dumps([{name: getattr(ci, name) for name, _ in columns} for ci in cis], cls=DjangoJSONEncoder)
+
+
+_UPDATE_COLUMNS = (("id", "bigint"), *_COLUMNS)
+_UPDATE_SQL = ("UPDATE cmdb_ci AS ci SET " + ", ".join(f"{name} = {_value_sql(name)}" for name, _ in _COLUMNS)
+               + " FROM " + _recordset(_UPDATE_COLUMNS) + " WHERE ci.id = v.id")
+_INSERT_COLUMNS = (("id", "bigint"), *_COLUMNS, ("created_at", "timestamptz"))
+_INSERT_SQL = ("INSERT INTO cmdb_ci (" + ", ".join(name for name, _ in _INSERT_COLUMNS) + ") SELECT "
+               + ", ".join(_value_sql(name) for name, _ in _INSERT_COLUMNS) + " FROM " + _recordset(_INSERT_COLUMNS))
 
 
 def insert_cis(cis: list[CI], *, by, source: str) -> None:
@@ -58,12 +64,7 @@ def insert_cis(cis: list[CI], *, by, source: str) -> None:
         for ci, (pk,) in zip(cis, cursor.fetchall()):
             ci.pk = pk
             ci.created_at = ci.updated_at = now
-        columns = (("id", "bigint"), *_COLUMNS, ("created_at", "timestamptz"))
-        cursor.execute(
-            "INSERT INTO cmdb_ci (" + ", ".join(name for name, _ in columns) + ") SELECT "
-            + ", ".join(_value_sql(name) for name, _ in columns) + " FROM unnest("
-            + ", ".join(f"%s::{kind}[]" for _, kind in columns) + ") AS v(" + ", ".join(name for name, _ in columns)
-            + ")", _arrays(cis, columns))
+        cursor.execute(_INSERT_SQL, [_records(cis, _INSERT_COLUMNS)])
     _history(cis, [None] * len(cis), CIHistory.Kind.CREATED, by=by, source=source, when=now)
 
 
@@ -72,15 +73,16 @@ def _history(cis, changes, kind: str, *, by, source: str, when) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO cmdb_cihistory (ci_id, kind, author_id, source, data, created_at) "
-            "SELECT ci_id, %s, %s, %s, data, %s FROM unnest(%s::bigint[], %s::jsonb[]) AS v(ci_id, data)",
-            [kind, author.pk if author else None, source, when, [ci.pk for ci in cis],
-             [json.dumps({"changes": change} if change is not None else {}) for change in changes]])
+            "SELECT ci_id, %s, %s, %s, data, %s FROM jsonb_to_recordset(%s::jsonb) AS v(ci_id bigint, data jsonb)",
+            [kind, author.pk if author else None, source, when, json.dumps(
+                [{"ci_id": ci.pk, "data": {"changes": change} if change is not None else {}}
+                 for ci, change in zip(cis, changes)], cls=DjangoJSONEncoder)])
 
 
 def update_cis(updates: list[tuple[CI, list[dict]]], *, by, source: str) -> None:
     """``updates``: each CI with its new values set and the changes history records (never empty).
 
-    One ``UPDATE ... FROM unnest(...)`` for the lot: one parameter per column, not per value (Django's
+    One ``UPDATE ... FROM jsonb_to_recordset(...)`` for the lot: one parameter, not one per value (Django's
     ``bulk_update`` builds a CASE per column and row, and ``bulk_create`` a parameter per value, many
     times slower in Python than the write itself).
     """
@@ -92,7 +94,7 @@ def update_cis(updates: list[tuple[CI, list[dict]]], *, by, source: str) -> None
         ci.version += 1
         ci.updated_at = now
     with connection.cursor() as cursor:
-        cursor.execute(_UPDATE_SQL, [[ci.pk for ci in cis], *_arrays(cis, _COLUMNS)])
+        cursor.execute(_UPDATE_SQL, [_records(cis, _UPDATE_COLUMNS)])
     _history(cis, [changes for _, changes in updates], CIHistory.Kind.UPDATED, by=by, source=source, when=now)
 
 

@@ -577,9 +577,17 @@ def _new_ci(context: Context, row) -> CI:
     return ci
 
 
+def _check_json_attributes(context: Context, ci_class: CIClass, row) -> None:
+    """A JSON row's own attributes, strictly typed (the merge with the stored values below reads text)."""
+    if not context.text_input and row.attributes:
+        named = [d for d in context.resolver.definitions(ci_class) if d.name in row.attributes]
+        attribute_rules.validate(named, row.attributes, context.resolver.reference, text_input=False)
+
+
 def _apply(context: Context, ci: CI, row) -> list[dict]:
     """Set the row's values on ``ci`` (merging attributes) and return the changes (nothing set if none)."""
     ci_class = row.fields.get("ci_class", ci.ci_class)
+    _check_json_attributes(context, ci_class, row)
     new_attributes = None
     if row.attributes or ci_class.pk != ci.ci_class_id:
         new_attributes = context.resolver.clean_attributes(ci_class, {**ci.attributes, **row.attributes},
@@ -609,6 +617,7 @@ def _write_one(context: Context, row) -> str:
         services.create_ci(by=context.by, source=source, attributes=row.attributes, text_input=context.text_input,
                            seen_at=seen_at, **row.fields)
         return "inserted"
+    _check_json_attributes(context, row.fields.get("ci_class", ci.ci_class), row)
     # text_input: the CI's stored values are merged in, and decimals are stored as text.
     _, changes = services.update_ci(ci, by=context.by, source=source, attributes=row.attributes or None,
                                     merge_attributes=True, text_input=True, seen_at=seen_at,

@@ -105,6 +105,14 @@ def test_json_rows_with_attributes_object(agent, django_capture_on_commit_callba
     assert (job.inserted, job.rejected) == (1, 2)
     assert CI.objects.get(name="j1").attributes == {"cpu_cores": 2}
     assert job.rejections.get(row_number=2).errors == {"attributes.cpu_cores": ["Enter a whole number."]}
+    with django_capture_on_commit_callbacks(execute=True):
+        job = imports.start_rows_import(by=agent, source="api", rows=[
+            {"class": "linux_server", "name": "j1", "attributes": {"cpu_cores": "4"}},
+            {"class": "linux_server", "name": "j1", "attributes": {"distribution": "Debian"}}])
+    job.refresh_from_db()
+    # Updates are typed as strictly as inserts; a valid one merges with what is stored.
+    assert (job.rejected, job.updated) == (1, 1)
+    assert CI.objects.get(name="j1").attributes == {"cpu_cores": 2, "distribution": "Debian"}
 
 
 @pytest.mark.parametrize("content, expected", [

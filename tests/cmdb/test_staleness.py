@@ -33,7 +33,10 @@ def estate(tenant, agent, group):
             "retired": ci("lnx-db-05", seen_days_ago=90, status=CI.Status.RETIRED)}
 
 
-def test_one_task_per_stale_critical_ci_and_not_twice(estate, group, tenant):
+def test_one_task_per_stale_critical_ci_and_not_twice(estate, group, tenant, agent, make_client):
+    def client_for(tenant):
+        return make_client(tenant, agent)
+
     raised = raise_stale_ci_tasks(tenant=tenant.schema_name)
     assert raised == 2
     tasks = {task.title: task for task in Task.objects.all()}
@@ -44,6 +47,8 @@ def test_one_task_per_stale_critical_ci_and_not_twice(estate, group, tenant):
     assert AffectedCI.objects.get(ticket_type="fulfilment.task", ticket_id=task.pk).ci == estate["stale"]
     assert raise_stale_ci_tasks(tenant=tenant.schema_name) == 0  # idempotent across runs
     assert Task.objects.count() == 2
+    page = client_for(tenant).get(task.get_desk_url()).content.decode()
+    assert "No parent ticket: the desk raised this task on its own." in page
 
 
 def test_a_finished_task_lets_the_next_scan_raise_a_new_one_and_time_moves_cis_into_staleness(estate, agent, tenant):

@@ -1,12 +1,13 @@
 """CSV and JSON imports into the CMDB: the file checked whole, then reconciled row by row in chunks.
 
-``start_import`` checks the upload (size before anything is read, then encoding, columns and row count),
+``start_import`` checks the upload (``cmdb.import_files``: size before anything is read, then encoding,
+columns and row count),
 stores it under the tenant's path and queues ``cmdb.tasks.run_import`` once the job is committed;
 ``run`` does the work, in chunks of ``CHUNK_ROWS`` rows, each one transaction:
 
-1. each row is parsed and checked (class, choices, identifiers, group, owner, attributes against the
-   class) and matched by the identification rules (``cmdb.reconcile``) against the chunk's candidate CIs,
-   fetched and locked in one query; a row that fails is rejected with its reasons and writes nothing;
+1. each row is parsed and checked (``cmdb.import_rows``: class, choices, identifiers, group, owner; then
+   its attributes against the class) and matched by the identification rules (``cmdb.reconcile``) against
+   the chunk's candidate CIs, fetched and locked in a query per identifier; a row that fails is rejected with its reasons and writes nothing;
 2. the good rows are written set-based (``cmdb.bulk``): inserts, updates with their history, sightings;
 3. if that write fails (a row the checks could not foresee), it is rolled back to its savepoint and the
    chunk's rows go through ``cmdb.services`` one by one, each in a savepoint of its own.
@@ -18,24 +19,19 @@ stamped as seen by the source. An empty cell (or a JSON null) leaves a CI's valu
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import ipaddress
 import json
 import logging
 import secrets
 from dataclasses import dataclass
 
-from django.conf import settings as django_settings
-from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile, File
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from accounts.models import AssignmentGroup
 from cmdb import attributes as attribute_rules
 from cmdb import bulk, queries, reconcile, services
+from cmdb.import_files import Source, check_size, format_for, inspect, rows_of
+from cmdb.import_rows import Resolver, parse_row
 from cmdb.models import CI, CIClass, ImportJob, ImportRejection
 from core.exceptions import TicketError, ValidationFailed
 from tickets.services import SystemActor
@@ -44,303 +40,8 @@ logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 1000
 SOURCE_MAX = 60
-COLUMNS = ("class", "name", "status", "environment", "criticality", "description", "serial_number", "fqdn",
-           "ip_addresses", "mac_addresses", "cloud_id", "support_group", "owner")
-REQUIRED_COLUMNS = ("class", "name")
-ATTRIBUTE_PREFIX = "attr."
 IMPORTER = SystemActor("cmdb import")
-TEXT_LIMITS = {name: CI._meta.get_field(name).max_length for name in ("name", "serial_number", "fqdn", "cloud_id")}
 
-
-def max_bytes() -> int:
-    return django_settings.CMDB_IMPORT_MAX_BYTES
-
-
-def max_rows() -> int:
-    return django_settings.CMDB_IMPORT_MAX_ROWS
-
-
-def _file_error(message: str) -> ValidationFailed:
-    return ValidationFailed(f"The file cannot be imported: {message}", fields={"file": [message]})
-
-
-def format_for(filename: str, chosen: str = "") -> str:
-    """The format a user chose, else the one the file's extension names."""
-    if chosen:
-        if chosen not in ImportJob.Format.values:
-            raise ValidationFailed("Unknown format.", fields={"format": ["Choose CSV or JSON."]})
-        return chosen
-    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
-    if extension not in ImportJob.Format.values:
-        raise ValidationFailed("Say which format the file is in.", fields={
-            "format": [f"“{filename}” does not end in .csv or .json: choose the format."]})
-    return extension
-
-
-# -- reading the file --------------------------------------------------------------------------------
-
-@dataclass
-class Source:
-    """A file's rows as (row number, values or None, problem) and its header, once the file is checked."""
-
-    total: int
-    header: list[str]
-
-
-def _raw(fileobj):
-    """The binary stream under Django's File wrappers (TextIOWrapper needs a real one)."""
-    while not isinstance(fileobj, io.IOBase) and getattr(fileobj, "file", None) is not None:
-        fileobj = fileobj.file
-    return fileobj
-
-
-def _csv_reader(fileobj):
-    fileobj = _raw(fileobj)
-    fileobj.seek(0)
-    text = io.TextIOWrapper(fileobj, encoding="utf-8-sig", errors="strict", newline="")
-    return text, csv.reader(text, strict=True)
-
-
-def _decode_problem(error: UnicodeDecodeError) -> str:
-    return (f"it is not UTF-8 text (byte 0x{error.object[error.start]:02x} cannot be read). "
-            "Save it as “CSV UTF-8”.")
-
-
-def _check_header(header: list[str]) -> list[str]:
-    names = [cell.strip() for cell in header]
-    names = [name if name.lower().startswith(ATTRIBUTE_PREFIX) else name.lower() for name in names]
-    if not any(names):
-        raise _file_error("the first line must be a header naming the columns (at least class and name).")
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
-    if missing:
-        raise _file_error(f"the header has no {' and no '.join(missing)} column "
-                          f"(it has: {', '.join(name for name in names if name) or 'nothing'}).")
-    unknown = [name for name in names if name not in COLUMNS
-               and not (name.startswith(ATTRIBUTE_PREFIX) and len(name) > len(ATTRIBUTE_PREFIX))]
-    if unknown:
-        raise _file_error(f"unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(name or '(blank)' for name in unknown)}. "
-                          f"Known: {', '.join(COLUMNS)}, and attr.<name> for attributes.")
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise _file_error(f"the column{'s' if len(duplicates) > 1 else ''} {', '.join(duplicates)} "
-                          "appear more than once.")
-    return names
-
-
-def inspect(fileobj, format: str) -> Source:
-    """Check the whole file without importing anything: encoding, header, shape, row count."""
-    if format == ImportJob.Format.JSON:
-        return Source(total=len(_json_rows(fileobj)), header=[])
-    text, reader = _csv_reader(fileobj)
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise _file_error("it is empty; the first line must be a header naming the columns.")
-        names = _check_header(header)
-        total = 0
-        for _ in reader:
-            total += 1
-            if total > max_rows():
-                raise _file_error(f"it has more than {max_rows():,} rows; split it into smaller files.")
-    except UnicodeDecodeError as error:
-        raise _file_error(_decode_problem(error)) from None
-    except csv.Error as error:
-        raise _file_error(f"it is not valid CSV near line {reader.line_num}: {error}.") from None
-    finally:
-        text.detach()
-    if total == 0:
-        raise _file_error("it has a header but no rows.")
-    return Source(total=total, header=names)
-
-
-def _json_rows(fileobj) -> list:
-    fileobj.seek(0)
-    raw = fileobj.read()
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
-    try:
-        rows = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise _file_error(_decode_problem(error)) from None
-    except json.JSONDecodeError as error:
-        raise _file_error(f"it is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno}).") from None
-    if not isinstance(rows, list):
-        raise _file_error("it must be a JSON array of objects, one per CI.")
-    if not rows:
-        raise _file_error("the array has no rows.")
-    if len(rows) > max_rows():
-        raise _file_error(f"it has more than {max_rows():,} rows; split it into smaller files.")
-    return rows
-
-
-def rows_of(fileobj, format: str, source: Source):
-    """(row number, values, problem) for each data row; a problem is a row-level refusal (a ragged row)."""
-    if format == ImportJob.Format.JSON:
-        for number, row in enumerate(_json_rows(fileobj), start=1):
-            if not isinstance(row, dict):
-                yield number, {"value": row}, {"row": ["Each row must be a JSON object of column: value."]}
-            else:
-                yield number, row, None
-        return
-    text, reader = _csv_reader(fileobj)
-    try:
-        next(reader)
-        width = len(source.header)
-        for number, cells in enumerate(reader, start=1):
-            if len(cells) != width:
-                if not any(cell.strip() for cell in cells):
-                    yield number, {"cells": cells}, {"row": ["The row is empty."]}
-                else:
-                    yield number, {"cells": cells}, {"row": [
-                        f"The row has {len(cells)} cell{'s' if len(cells) != 1 else ''}; the header has {width}."]}
-                continue
-            yield number, dict(zip(source.header, cells)), None
-    finally:
-        text.detach()
-
-
-# -- one row -> a reconcile.Row ----------------------------------------------------------------------
-
-class Resolver:
-    """Lookups a whole import shares (classes, groups, owners, attribute definitions), read once each."""
-
-    def __init__(self):
-        self.classes = {}
-        for ci_class in CIClass.objects.all():
-            self.classes[ci_class.key.lower()] = ci_class
-            self.classes.setdefault(ci_class.name.lower(), ci_class)
-        self.classes_by_id = {ci_class.pk: ci_class for ci_class in self.classes.values()}
-        self.groups = {group.name.lower(): group for group in AssignmentGroup.objects.all()}
-        self._owners: dict[str, object] = {}
-        self._definitions: dict[int, list] = {}
-        self._references: dict[tuple, int | None] = {}
-
-    def owner(self, email: str):
-        key = email.lower()
-        if key not in self._owners:
-            self._owners[key] = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
-        return self._owners[key]
-
-    def definitions(self, ci_class: CIClass) -> list:
-        if ci_class.pk not in self._definitions:
-            self._definitions[ci_class.pk] = queries.definitions_for(ci_class)
-        return self._definitions[ci_class.pk]
-
-    def reference(self, definition, value):
-        key = (definition.pk, value)
-        if key not in self._references:
-            self._references[key] = queries.resolve_reference(definition, value)
-        return self._references[key]
-
-    def clean_attributes(self, ci_class: CIClass, values: dict, *, text_input: bool) -> dict:
-        return attribute_rules.validate(self.definitions(ci_class), values, self.reference, text_input=text_input)
-
-
-def _spellings(choices) -> dict:
-    """Each choice by its key, its label and (criticality) the label's word: "1", "1 - critical", "critical"."""
-    found = {}
-    for key, display in choices:
-        for text in (str(key), display, display.partition(" - ")[2]):
-            if text:
-                found[text.lower()] = key
-    return found
-
-
-CHOICES = {"status": (_spellings(CI.Status.choices), CI.Status.values),
-           "environment": (_spellings(CI.Environment.choices), CI.Environment.values),
-           "criticality": (_spellings(CI.Criticality.choices), CI.Criticality.values)}
-
-
-def _choice(value: str, errors, name):
-    spellings, keys = CHOICES[name]
-    found = spellings.get(value.lower())
-    if found is None:
-        errors[name] = [f"{name.capitalize()} must be one of: {', '.join(str(key) for key in keys)}."]
-    return found
-
-
-def _addresses(value, errors, name):
-    items = value.replace(";", " ").split() if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-        errors[name] = ["Give the addresses as text separated by ; or spaces (JSON: a list of text)."]
-        return None
-    if name == "mac_addresses":
-        return [item.strip() for item in items if item.strip()]
-    cleaned = []
-    for item in items:
-        try:
-            cleaned.append(str(ipaddress.ip_address(item.strip())))
-        except ValueError:
-            errors.setdefault(name, []).append(f"{item!r} is not an IP address.")
-    return cleaned
-
-
-def parse_row(number: int, values: dict, resolver: Resolver, *, text_input: bool) -> reconcile.Row:
-    """The row's CI fields and attributes, or ValidationFailed naming each bad field."""
-    errors: dict[str, list[str]] = {}
-    fields: dict = {}
-    raw_attributes: dict = {}
-    for key, value in values.items():
-        if key.startswith(ATTRIBUTE_PREFIX):
-            if value is not None and value != "":
-                raw_attributes[key[len(ATTRIBUTE_PREFIX):]] = value
-            continue
-        if key == "attributes" and not text_input:
-            if value is None:
-                continue
-            if not isinstance(value, dict):
-                errors["attributes"] = ["Must be an object of name: value."]
-            else:
-                raw_attributes.update({k: v for k, v in value.items() if v is not None and v != ""})
-            continue
-        if key not in COLUMNS:
-            errors[key] = ["Unknown column."]
-            continue
-        if value is None or (isinstance(value, str) and not value.strip()):
-            continue  # not given: leave the CI's value as it is
-        if key in ("ip_addresses", "mac_addresses"):
-            fields[key] = _addresses(value, errors, key)
-            continue
-        if key == "criticality" and isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str):
-            errors[key] = ["Give this as text."]
-            continue
-        value = value.strip()
-        if key == "class":
-            fields["ci_class"] = resolver.classes.get(value.lower())
-            if fields["ci_class"] is None:
-                errors["class"] = [f"No CI class “{value}” (give a class key or name)."]
-        elif key in CHOICES:
-            fields[key] = _choice(value, errors, key)
-        elif key == "support_group":
-            fields["support_group"] = resolver.groups.get(value.lower())
-            if fields["support_group"] is None:
-                errors[key] = [f"No assignment group “{value}”."]
-        elif key == "owner":
-            fields["owner_user"] = resolver.owner(value)
-            if fields["owner_user"] is None:
-                errors[key] = [f"No active user with the email {value}."]
-        else:
-            if key in TEXT_LIMITS and len(value) > TEXT_LIMITS[key]:
-                errors[key] = [f"At most {TEXT_LIMITS[key]} characters."]
-            elif "\x00" in value:
-                errors[key] = ["Text may not contain a NUL character."]
-            fields[key] = value
-    for name in REQUIRED_COLUMNS:
-        if name not in errors and not fields.get("ci_class" if name == "class" else name):
-            errors[name] = ["Required."]
-    if not errors:
-        try:
-            fields = services.normalise(fields)
-        except ValidationFailed as error:
-            errors.update(error.fields)
-    if errors:
-        raise ValidationFailed("The row is not valid.", fields=errors)
-    return reconcile.Row(number=number, data=values, fields=fields, attributes=raw_attributes)
-
-
-# -- starting and running a job ------------------------------------------------------------------------
 
 def _check_source(source) -> str:
     source = (source or "").strip() if isinstance(source, str) else ""
@@ -350,22 +51,6 @@ def _check_source(source) -> str:
     if len(source) > SOURCE_MAX:
         raise ValidationFailed("The source name is too long.", fields={"source": [f"At most {SOURCE_MAX} characters."]})
     return source
-
-
-FORM_SLACK = 64 * 1024  # what a multipart body may carry besides the file (the boundaries, the source)
-
-
-def check_size(size, *, slack: int = 0) -> None:
-    """Refuse a file above the limit from its declared size, before a byte of it is read."""
-    if size is not None and size > max_bytes() + slack:
-        raise _file_error(f"it is {_megabytes(size)}; the limit is {_megabytes(max_bytes())}. "
-                          "Split it into smaller files.")
-
-
-def _megabytes(size: int) -> str:
-    if size < 1024 * 1024:
-        return f"{size:,} bytes"
-    return f"{size / 1024 / 1024:,.1f} MB"
 
 
 def start_import(*, by, source: str, format: str, filename: str, fileobj) -> ImportJob:

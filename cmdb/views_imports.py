@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.access import admin_required, agent_required
-from cmdb import identification, imports, queries
+from cmdb import identification, import_files, imports, queries
 from cmdb.forms_imports import IdentificationForm, ImportForm, StaleForm
 from cmdb.models import CMDBSettings, ImportJob
 from core.exceptions import TicketError
@@ -29,7 +29,7 @@ def import_upload(request):
     if request.method == "POST":
         try:
             # Checked from the declared body size before the body is parsed: a huge upload is never read.
-            imports.check_size(int(request.META.get("CONTENT_LENGTH") or 0), slack=imports.FORM_SLACK)
+            import_files.check_size(int(request.META.get("CONTENT_LENGTH") or 0), slack=import_files.FORM_SLACK)
         except TicketError as exc:
             form = ImportForm(data={"source": "-"}, files={})
             form.is_valid()

@@ -7,7 +7,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from cmdb import imports, queries
+from cmdb import import_files, imports, queries
 from cmdb.api.serializers_imports import (
     ImportJobSerializer,
     ImportRejectionSerializer,
@@ -62,7 +62,7 @@ class ImportJobViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def create(self, request):
         if request.content_type.startswith("multipart/"):
             # The declared body size is checked before the body is parsed: an oversized upload is never read.
-            imports.check_size(int(request.META.get("CONTENT_LENGTH") or 0), slack=imports.FORM_SLACK)
+            import_files.check_size(int(request.META.get("CONTENT_LENGTH") or 0), slack=import_files.FORM_SLACK)
             serializer = ImportUploadSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             upload = serializer.validated_data["file"]

@@ -9,12 +9,22 @@ caller's savepoint; the caller then writes the rows one by one through ``cmdb.se
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.utils import timezone
 
 from cmdb.models import CI, CIHistory
+
+
+class _Encoder(DjangoJSONEncoder):
+    """Datetimes to the microsecond (Django's encoder keeps milliseconds, which would move a stamp)."""
+
+    def default(self, o):
+        if isinstance(o, datetime):
+            return o.isoformat()
+        return super().default(o)
 
 
 def _author(by):
@@ -26,7 +36,8 @@ _COLUMNS = (("name", "varchar"), ("ci_class_id", "bigint"), ("status", "varchar"
             ("criticality", "smallint"), ("description", "text"), ("owner_user_id", "bigint"),
             ("owner_group_id", "bigint"), ("support_group_id", "bigint"), ("serial_number", "varchar"),
             ("fqdn", "varchar"), ("cloud_id", "varchar"), ("attributes", "jsonb"), ("ip_addresses", "jsonb"),
-            ("mac_addresses", "jsonb"), ("version", "integer"), ("updated_at", "timestamptz"))
+            ("mac_addresses", "jsonb"), ("version", "integer"), ("updated_at", "timestamptz"),
+            ("last_seen_at", "timestamptz"))
 _ARRAYS = {"ip_addresses": "inet", "mac_addresses": "varchar"}
 
 
@@ -42,7 +53,7 @@ def _recordset(columns) -> str:
 
 
 def _records(cis, columns) -> str:
-    return json.dumps([{name: getattr(ci, name) for name, _ in columns} for ci in cis], cls=DjangoJSONEncoder)
+    return json.dumps([{name: getattr(ci, name) for name, _ in columns} for ci in cis], cls=_Encoder)
 
 
 _UPDATE_COLUMNS = (("id", "bigint"), *_COLUMNS)
@@ -76,7 +87,7 @@ def _history(cis, changes, kind: str, *, by, source: str, when) -> None:
             "SELECT ci_id, %s, %s, %s, data, %s FROM jsonb_to_recordset(%s::jsonb) AS v(ci_id bigint, data jsonb)",
             [kind, author.pk if author else None, source, when, json.dumps(
                 [{"ci_id": ci.pk, "data": {"changes": change} if change is not None else {}}
-                 for ci, change in zip(cis, changes)], cls=DjangoJSONEncoder)])
+                 for ci, change in zip(cis, changes)], cls=_Encoder)])
 
 
 def update_cis(updates: list[tuple[CI, list[dict]]], *, by, source: str) -> None:
@@ -98,9 +109,14 @@ def update_cis(updates: list[tuple[CI, list[dict]]], *, by, source: str) -> None
     _history(cis, [changes for _, changes in updates], CIHistory.Kind.UPDATED, by=by, source=source, when=now)
 
 
-def record_sightings(ci_ids, source: str, when) -> None:
-    """``cmdb.services.record_sighting`` for many CIs: later sightings only move forward."""
+def record_sightings(ci_ids, source: str, when, *, stamp_ids=None) -> None:
+    """``cmdb.services.record_sighting`` for many CIs: later sightings only move forward.
+
+    ``stamp_ids``: the CIs whose ``last_seen_at`` still needs moving (default all); the caller has set it
+    on the CIs it inserted or updated in the same write, so their rows are not rewritten a second time.
+    """
     ci_ids = sorted(set(ci_ids))
+    stamp_ids = ci_ids if stamp_ids is None else sorted(set(stamp_ids))
     if not ci_ids:
         return
     with connection.cursor() as cursor:
@@ -110,5 +126,6 @@ def record_sightings(ci_ids, source: str, when) -> None:
             SELECT id, %s, %s, %s FROM unnest(%s::bigint[]) AS id
             ON CONFLICT (ci_id, source) DO UPDATE SET last_seen = GREATEST(cmdb_sighting.last_seen, EXCLUDED.last_seen)
             """, [source, when, when, ci_ids])
-        cursor.execute("UPDATE cmdb_ci SET last_seen_at = GREATEST(COALESCE(last_seen_at, %s), %s) WHERE id = ANY(%s)",
-                       [when, when, ci_ids])
+        if stamp_ids:
+            cursor.execute("UPDATE cmdb_ci SET last_seen_at = GREATEST(COALESCE(last_seen_at, %s), %s) "
+                           "WHERE id = ANY(%s)", [when, when, stamp_ids])

@@ -287,11 +287,14 @@ def _apply(context: Context, ci: CI, row) -> list[dict]:
 
 
 def _write(context: Context, plan: Plan) -> None:
-    source = context.job.source
+    source, when = context.job.source, context.seen_at
+    # Written with the row, so the sighting's stamp below rewrites only the unchanged CIs.
+    for ci in [ci for _, ci in plan.inserts] + [ci for _, ci, _ in plan.updates]:
+        ci.last_seen_at = max(ci.last_seen_at, when) if ci.last_seen_at else when
     bulk.insert_cis([ci for _, ci in plan.inserts], by=context.by, source=source)
     bulk.update_cis([(ci, changes) for _, ci, changes in plan.updates], by=context.by, source=source)
     seen = [ci.pk for _, ci in plan.inserts] + [ci.pk for _, ci, _ in plan.updates] + [ci.pk for _, ci in plan.unchanged]
-    bulk.record_sightings(seen, source, context.seen_at)
+    bulk.record_sightings(seen, source, when, stamp_ids=[ci.pk for _, ci in plan.unchanged])
 
 
 def _write_one(context: Context, row) -> str:

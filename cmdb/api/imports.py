@@ -40,6 +40,8 @@ class RowOrder(OldestFirstPagination):
                            responses={200: ImportJobSerializer, 401: ERROR, 403: ERROR, 404: ERROR}),
 )
 class ImportJobViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """CMDB imports of this tenant, for agents: start one (a file or JSON rows), poll it, read its rejections."""
+
     serializer_class = ImportJobSerializer
     permission_classes = [IsAuthenticated, AgentsOnly]
     pagination_class = NewestFirstPagination

@@ -199,3 +199,16 @@ def test_job_file_is_stored_under_the_tenants_path(agent, tenant, django_capture
     job = run_csv(agent, "class,name\nlinux_server,x\n", capture=django_capture_on_commit_callbacks)
     assert job.file.name.startswith(f"tenants/{tenant.schema_name}/cmdb-imports/")
     assert job.file.read() == b"class,name\nlinux_server,x\n"
+
+
+def test_the_task_runs_only_in_its_jobs_schema(agent, other_tenant, django_capture_on_commit_callbacks):
+    from cmdb.tasks import run_import
+
+    with django_capture_on_commit_callbacks(execute=False):
+        job = _start(agent, csv_file("class,name\nlinux_server,only-here\n"))
+    run_import(other_tenant.schema_name, job.pk)  # the headers say alpha, the argument beta: refused
+    job.refresh_from_db()
+    assert job.status == "queued" and not CI.objects.filter(name="only-here").exists()
+    run_import("alpha", job.pk)
+    job.refresh_from_db()
+    assert job.status == "done" and CI.objects.filter(name="only-here").exists()

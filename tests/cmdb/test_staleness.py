@@ -80,3 +80,10 @@ def test_the_stale_report_lists_live_unseen_cis_with_each_sighting(estate, tenan
     page = client.get("/desk/cmdb/stale/?days=1&sort=-last_seen").content.decode()
     assert page.index("lnx-db-03") < page.index("lnx-db-01")
     assert client.get("/desk/cmdb/stale/?days=0").status_code == 400
+
+
+def test_the_scan_is_on_the_beat_schedule(settings):
+    from celery import current_app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["cmdb-stale-cis"]
+    assert entry["task"] == "cmdb.tasks.stale_cis_all_tenants" and entry["task"] in current_app.tasks

@@ -81,7 +81,7 @@ def import_run_again(request, pk):
 @agent_required
 def stale_report(request):
     days_default = queries.settings().stale_after_days
-    form = StaleForm(request.GET or None)
+    form = StaleForm(request.GET or None, initial={"days": days_default, "sort": "last_seen"})
     days, order = days_default, "last_seen"
     if form.is_bound and form.is_valid():
         days = form.cleaned_data["days"] or days_default

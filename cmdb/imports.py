@@ -134,14 +134,43 @@ def _import(job: ImportJob, fileobj, inspected: Source) -> None:
     context = Context(job=job, by=by, resolver=Resolver(), rules=reconcile.active_rules(
         queries.settings().identification_rules), text_input=job.format == ImportJob.Format.CSV,
         seen_at=timezone.now())
+    growth = _Growth()
     chunk = []
     for item in rows_of(fileobj, job.format, inspected):
         chunk.append(item)
         if len(chunk) >= CHUNK_ROWS:
             _run_chunk(context, chunk)
+            growth.check(job.inserted)
             chunk = []
     if chunk:
         _run_chunk(context, chunk)
+
+
+class _Growth:
+    """ANALYZE the CI table when an import has grown it by half since its statistics were taken.
+
+    The chunk queries run often with the same text, so the driver prepares them and PostgreSQL may keep
+    one generic plan; made while the table was small (a tenant's first discovery load), that plan scans
+    the table, and each chunk then costs more than the last. New statistics re-plan them. Geometric
+    steps: a few ANALYZEs (a sample, not the table) for any size of import.
+    """
+
+    def __init__(self):
+        self.base = max(self._estimate(), 0)
+        self.analysed_at = 0
+
+    @staticmethod
+    def _estimate() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = 'cmdb_ci'::regclass")
+            return cursor.fetchone()[0]
+
+    def check(self, inserted: int) -> None:
+        grown = inserted - self.analysed_at
+        if grown >= 5 * CHUNK_ROWS and grown >= (self.base + self.analysed_at) // 2:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE cmdb_ci")
+            self.analysed_at = inserted
 
 
 @dataclass

@@ -212,3 +212,16 @@ def test_the_task_runs_only_in_its_jobs_schema(agent, other_tenant, django_captu
     run_import("alpha", job.pk)
     job.refresh_from_db()
     assert job.status == "done" and CI.objects.filter(name="only-here").exists()
+
+
+def test_a_large_import_refreshes_the_ci_tables_statistics_as_it_grows(agent, monkeypatch,
+                                                                       django_capture_on_commit_callbacks):
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    text = "class,name\n" + "".join(f"linux_server,g{index}\n" for index in range(30))
+    with django_capture_on_commit_callbacks(execute=False):
+        job = _start(agent, csv_file(text))
+    with CaptureQueriesContext(connection) as queries:
+        imports.run(job)
+    analyses = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    # At 10, 20 and 30 new CIs: each time at least 5 chunks' worth and half the table again, not per chunk (15).
+    assert analyses == ["ANALYZE cmdb_ci"] * 3 and CI.objects.count() == 30

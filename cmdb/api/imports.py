@@ -57,7 +57,9 @@ class ImportJobViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModel
         description="Either `multipart/form-data` with `file`, `source` and optionally `format`, or a JSON body "
                     "`{\"source\", \"rows\": [...]}` for integrators. The file is checked whole first (size, "
                     "encoding, columns, row count): a bad file is a 400 with a `file` field error and no job. "
-                    "Rows are then reconciled by the tenant's identification rules; poll the job for progress.",
+                    "Rows are then reconciled by the tenant's identification rules; poll the job for progress. "
+                    "A JSON body is bounded by the server's request size (DATA_UPLOAD_MAX_MEMORY_SIZE, about "
+                    "11 MB by default); send larger sets as a file (CMDB_IMPORT_MAX_BYTES, 50 MB by default).",
         request={"multipart/form-data": ImportUploadSerializer, "application/json": ImportRowsSerializer},
         responses={202: ImportJobSerializer, 400: ERROR, 401: ERROR, 403: ERROR, 415: ERROR},
     )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from datetime import timedelta
 
-from cmdb.models import CI, AttributeDefinition, CIClass, CMDBSettings
+from django.db import connection
+from django.db.models import F, Prefetch, Q
+from django.utils import timezone
+
+from cmdb.models import CI, AttributeDefinition, CIClass, CMDBSettings, ImportJob, Sighting
 
 
 def lineage(ci_class: CIClass) -> list[CIClass]:
@@ -71,3 +75,23 @@ def resolve_reference(definition: AttributeDefinition, value) -> int | None:
         return cis.filter(pk=int(value)).values_list("pk", flat=True).first()
     matches = list(cis.filter(name=value).values_list("pk", flat=True)[:2])
     return matches[0] if len(matches) == 1 else None
+
+
+
+def stale_cis(days: int, *, now=None, order: str = "last_seen"):
+    """Live CIs no source has seen for ``days`` days (or ever), each with its sources' sightings.
+
+    ``order``: ``last_seen`` (never seen first, then the oldest) or ``-last_seen`` (the most recent first).
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    rows = (CI.objects.filter(Q(last_seen_at__lt=cutoff) | Q(last_seen_at__isnull=True), status=CI.Status.LIVE)
+            .select_related("ci_class", "support_group")
+            .prefetch_related(Prefetch("sightings", queryset=Sighting.objects.order_by("source"))))
+    if order == "-last_seen":
+        return rows.order_by(F("last_seen_at").desc(nulls_last=True), "name", "pk")
+    return rows.order_by(F("last_seen_at").asc(nulls_first=True), "name", "pk")
+
+
+def import_jobs():
+    """Past imports, newest first, with who started them."""
+    return ImportJob.objects.select_related("created_by").order_by("-created_at", "-pk")

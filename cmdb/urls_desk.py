@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cmdb import views_desk
+from cmdb import views_desk, views_imports
 
 urlpatterns = [
     path("", views_desk.ci_list, name="list"),
@@ -13,4 +13,10 @@ urlpatterns = [
     path("<int:pk>/relationships/", views_desk.relationship_add, name="relationship_add"),
     path("<int:pk>/relationships/<int:relationship_pk>/remove/", views_desk.relationship_remove,
          name="relationship_remove"),
+    # Imports and the staleness report
+    path("imports/", views_imports.import_list, name="import_list"),
+    path("imports/new/", views_imports.import_upload, name="import_upload"),
+    path("imports/<int:pk>/", views_imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/run-again/", views_imports.import_run_again, name="import_run_again"),
+    path("stale/", views_imports.stale_report, name="stale"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cmdb import views_settings
+from cmdb import views_imports, views_settings
 
 urlpatterns = [
     path("", views_settings.classes, name="classes"),
@@ -13,4 +13,5 @@ urlpatterns = [
     path("relationship-types/", views_settings.relationship_types, name="relationship_types"),
     path("relationship-types/new/", views_settings.relationship_type_edit, name="relationship_type_create"),
     path("relationship-types/<int:pk>/", views_settings.relationship_type_edit, name="relationship_type_edit"),
+    path("identification/", views_imports.identification_settings, name="identification"),
 ]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import agent_required
@@ -19,14 +19,6 @@ from core.exceptions import TicketError
 from core.forms import add_service_errors
 
 PAGE_SIZE = 50
-
-
-def _optional_url(name: str) -> str | None:
-    """Pages other parts of the CMDB add (imports, staleness) are linked only once they exist."""
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
 
 
 @agent_required
@@ -45,7 +37,7 @@ def ci_list(request):
         "sort_options": [(value, label, value == sort) for value, label in SORT_LABELS.items()],
         "classes": _class_options(), "groups": AssignmentGroup.objects.filter(is_active=True).order_by("name"),
         "statuses": CI.Status.choices, "environments": CI.Environment.choices, "criticalities": CI.Criticality.choices,
-        "imports_url": _optional_url("cmdb:imports"), "stale_url": _optional_url("cmdb:stale"),
+        "imports_url": reverse("cmdb:import_list"), "stale_url": reverse("cmdb:stale"),
     }
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "cmdb/desk/_list_rows.html", context)

@@ -18,6 +18,8 @@ def tasks_of(parent) -> QuerySet:
 
 def siblings_of(task) -> list[Task]:
     """The other tasks of ``task``'s parent, by step then number."""
+    if not task.parent_type:  # a task of its own (``services.create_standalone_task``) has no siblings
+        return []
     return list(Task.objects.filter(parent_type=task.parent_type, parent_pk=task.parent_pk).exclude(pk=task.pk)
                 .select_related("assignee").order_by("step", "number"))
 

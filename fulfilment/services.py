@@ -221,6 +221,25 @@ def _add_one(parent, *, by, fields: dict, locked: bool) -> Task:
     return _create(parent, [spec], by=by, overrides=overrides, parent_locked=locked)[0]
 
 
+def create_standalone_task(*, by, requester, title: str, description: str = "",
+                           assignment_group: AssignmentGroup | None = None) -> Task:
+    """A task with no parent ticket, raised by the desk itself (the CMDB's "verify this stale CI").
+
+    Its ``parent_*`` columns are blank (``parent_pk`` 0), so it has no siblings and no step to wait for:
+    it starts open, and finishing it opens or publishes nothing. ``requester`` is whom it is for.
+    """
+    errors: dict[str, list[str]] = {}
+    spec = _check_spec(TaskSpec(title=title or "", description=description or "", assignment_group=assignment_group),
+                       errors, "")
+    if errors:
+        raise ValidationFailed("The task was not created.", fields=errors)
+    with transaction.atomic():
+        return ticket_services.create_ticket(
+            Task, by=by, requester=requester, title=spec.title, channel="monitoring", state=OPEN, fields={
+                "description": spec.description, "assignment_group": spec.assignment_group,
+                "parent_type": "", "parent_pk": 0, "parent_number": ""})
+
+
 def create_task_by_number(*, by, parent=None, **fields) -> Task:
     """``create_task`` for a parent named by its number (the desk's create page and the API).
 

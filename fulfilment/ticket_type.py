@@ -19,6 +19,8 @@ def _due(task) -> str:
 
 
 def _row_tags(task):
+    if not task.parent_type:
+        return []
     return [(f"Step {task.step}", "tag-step", f"Task of {task.parent_number}, step {task.step}")]
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("v1/assets/", include("assets.api.urls_software")),
     path("v1/assets/", include("assets.api.urls")),
     path("v1/cmdb/", include("cmdb.api.urls")),
+    path("v1/cmdb/", include("cmdb.api.urls_imports")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its bootstrap script as a separate file, so the strict CSP holds.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -229,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
     # Contract renewal reminders (assets/reminders.py): once per end date, so hourly runs mail nobody twice.
     "contract-renewal-reminders": {"task": "assets.tasks.contract_reminders_all_tenants", "schedule": 3600.0,
                                    "options": {"expires": 1800}},
+    # Critical live CIs no discovery source has seen for the tenant's stale_after_days get a task (cmdb.staleness).
+    "cmdb-stale-cis": {"task": "cmdb.tasks.stale_cis_all_tenants",
+                       "schedule": float(os.environ.get("CMDB_STALE_SCAN_SECONDS", str(6 * 3600))),
+                       "options": {"expires": 3600}},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -270,6 +274,10 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
     "ATTACHMENT_ALLOWED_EXTENSIONS",
     default=["txt", "log", "csv", "pdf", "png", "jpg", "jpeg", "gif", "webp", "docx", "xlsx", "pptx", "zip", "json", "eml", "msg"],
 )
+# CMDB imports (cmdb.imports): the upload is refused above this size before its body is read, and a file
+# with more data rows than this is refused whole.
+CMDB_IMPORT_MAX_BYTES = int(os.environ.get("CMDB_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+CMDB_IMPORT_MAX_ROWS = int(os.environ.get("CMDB_IMPORT_MAX_ROWS", "200000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

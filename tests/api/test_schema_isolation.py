@@ -35,7 +35,8 @@ from assets import services as asset_services
 from assets.models import Asset, AssetHistory, Contract
 from cmdb import affected as cmdb_affected
 from cmdb import services as cmdb_services
-from cmdb.models import CI, AffectedCI, AttributeDefinition, CIClass, CIHistory, Relationship, RelationshipType
+from cmdb.models import (CI, AffectedCI, AttributeDefinition, CIClass, CIHistory, ImportJob, ImportRejection, Relationship,
+                         RelationshipType)
 from fulfilment import services as fulfilment_services
 from fulfilment.models import Task
 from incidents import services as incident_services
@@ -374,11 +375,20 @@ def incident_and_ci(owner, marker):
     return _affected_incident(owner, marker, named=False)
 
 
+def cmdb_import(owner, marker):
+    job = ImportJob.objects.create(token=uuid.uuid4().hex, source=marker[:60], format="csv", filename=f"{marker}.csv",
+                                   file=f"tenants/x/cmdb-imports/{marker}.csv", status="done", total_rows=1,
+                                   processed_rows=1, rejected=1, created_by=owner)
+    ImportRejection.objects.create(job=job, row_number=1, errors={"class": [f"{marker} reason"]},
+                                   data={"name": f"{marker} row"})
+    return {"id": job.pk}
+
+
 ID_MODELS = {calendar: Calendar, policy: Policy, clock: Clock, token: ApiToken, catalog_item: CatalogItem,
              approval_chain: ApprovalChainDefinition, approval_request: ApprovalRequest, cmdb_class: CIClass,
              relationship_type: RelationshipType, ci: CI, relationship: Relationship,
              software_product: SoftwareProduct, entitlement: Entitlement, asset: Asset, linked_asset: Asset,
-             asset_contract: Contract}
+             asset_contract: Contract, cmdb_import: ImportJob}
 
 
 # -- what each operation sends: a body that would change alpha's object if it ever reached it -------
@@ -517,6 +527,8 @@ CASES = {
     "cmdb_tickets_affected_cis_list": Case(affected_incident),
     "cmdb_tickets_affected_cis_create": Case(incident_and_ci, lambda params: {"ci": params["ci_id"]}),
     "cmdb_tickets_affected_cis_destroy": Case(affected_incident),
+    "cmdb_imports_retrieve": Case(cmdb_import),
+    "cmdb_imports_rejections_list": Case(cmdb_import),
 }
 def upload_body(params):
     return {"file": files.upload("caller.txt", b"uploaded by the caller")}
@@ -573,7 +585,7 @@ SNAPSHOT_MODELS = (User, ApiToken, TimelineEntry, Attachment, TicketLink, Calend
                    EscalationRule, Clock, Task, ServiceRequest, RequestedItem, CatalogItem, ApprovalChainDefinition,
                    StageDefinition, Approval, ApprovalStage, ApprovalRequest, ApprovalDecision, SoftwareProduct,
                    Entitlement, Asset, AssetHistory, Contract, CIClass, AttributeDefinition, RelationshipType, CI,
-                   CIHistory, Relationship, AffectedCI)
+                   CIHistory, Relationship, AffectedCI, ImportJob, ImportRejection)
 
 
 def snapshot_of(tenant) -> dict:

@@ -11,4 +11,4 @@ class AssetsConfig(AppConfig):
         from assets import ci_sync
         from cmdb import events
 
-        events.subscribe_ci_changed(ci_sync.on_ci_changed)
+        events.subscribe_ci_changed(ci_sync.on_ci_changed, mirrored=ci_sync.cis_with_assets)

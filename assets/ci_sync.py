@@ -78,6 +78,11 @@ def push(asset: Asset, changes: list[dict], *, by, force: bool = False) -> None:
         cmdb_services.update_ci(CI(pk=asset.ci_id), by=by, source=SOURCE, **ci_fields(asset))
 
 
+def cis_with_assets(ci_ids) -> set[int]:
+    """Which of these CIs represent an asset (``cmdb.events`` sends them through the services on imports)."""
+    return set(Asset.objects.filter(ci_id__in=ci_ids).values_list("ci_id", flat=True))
+
+
 def on_ci_changed(ci: CI, changes: list[dict], *, by, source: str, created: bool) -> None:
     """``cmdb.events`` listener: bring the CI's asset in step with the CI's change (see the module docstring)."""
     if created or _syncing.get() == ci.pk:

@@ -78,7 +78,8 @@ def _clean(definition, raw, resolve_reference, text_input):
             raise ValueError("This number is too large.")
         return raw
     if kind == "decimal":
-        if isinstance(raw, bool) or not isinstance(raw, (int, float, str)) or (isinstance(raw, str) and not text_input):
+        # Text is accepted from JSON too: decimals are stored as text (exact), and the API writes them so.
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
             raise ValueError("Enter a number.")
         try:
             number = Decimal(str(raw).strip())

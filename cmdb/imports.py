@@ -29,7 +29,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from cmdb import attributes as attribute_rules
-from cmdb import bulk, queries, reconcile, services
+from cmdb import bulk, events, queries, reconcile, services
 from cmdb.import_files import Source, check_size, format_for, inspect, rows_of
 from cmdb.import_rows import Resolver, parse_row
 from cmdb.models import CI, CIClass, ImportJob, ImportRejection
@@ -207,6 +207,7 @@ def _run_chunk(context: Context, chunk: list) -> None:
             except ValidationFailed as error:
                 rejections.append(_rejection(context.job, number, values, error))
         plan = _plan(context, rows)
+        _through_services_if_mirrored(plan)
         plan.rejections[:0] = rejections
         try:
             with transaction.atomic():
@@ -230,6 +231,16 @@ def _run_chunk(context: Context, chunk: list) -> None:
         counts["rejected"] = len(plan.rejections)
         counts["processed_rows"] = len(chunk)
         _add_counts(context.job, counts)
+
+
+def _through_services_if_mirrored(plan: Plan) -> None:
+    """Updates of CIs a floor above mirrors (an asset) go row by row through ``cmdb.services``, whose event
+    keeps the mirror in step (or refuses the row); the set-based write would bypass it."""
+    mirrored = events.mirrored(ci.pk for _, ci, _ in plan.updates)
+    if mirrored:
+        plan.later = sorted([*plan.later, *(row for row, ci, _ in plan.updates if ci.pk in mirrored)],
+                            key=lambda row: row.number)
+        plan.updates = [update for update in plan.updates if update[1].pk not in mirrored]
 
 
 def _add_counts(job: ImportJob, counts: dict) -> None:

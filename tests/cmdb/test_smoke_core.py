@@ -32,3 +32,12 @@ def test_core_services(tenant, agent):
     assert ci.version == 2 and changes[0]["field"] == "status"
     assert services.update_ci(ci, by=agent, status=CI.Status.MAINTENANCE)[1] == []
     assert ci.history.count() == 4
+
+
+@pytest.mark.django_db
+def test_merging_attributes_keeps_a_stored_decimal(tenant, agent):
+    server = services.create_ci(by=agent, name="db09", ci_class=CIClass.objects.get(key="linux_server"),
+                                attributes={"memory_gb": 15.5})
+    assert server.attributes == {"memory_gb": "15.5"}
+    ci, changes = services.update_ci(server, by=agent, attributes={"cpu_cores": 4}, merge_attributes=True)
+    assert ci.attributes == {"memory_gb": "15.5", "cpu_cores": 4} and [c["field"] for c in changes] == ["attributes.cpu_cores"]

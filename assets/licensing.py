@@ -54,6 +54,7 @@ INACTIVE_LIFECYCLES = (Asset.Lifecycle.RETIRED, Asset.Lifecycle.DISPOSED)
 
 OVER, UNDER, COMPLIANT = "over_licensed", "under_licensed", "compliant"
 STATUS_LABELS = {OVER: "Over-licensed", UNDER: "Under-licensed", COMPLIANT: "Compliant"}
+STATUS_CHOICES = list(STATUS_LABELS.items())  # for the API (and its OpenAPI enum, LicenceStatusEnum)
 CENT = Decimal("0.01")
 
 

@@ -336,6 +336,7 @@ SPECTACULAR_SETTINGS = {
         "AssetActionEnum": "assets.lifecycle.ACTION_CHOICES",
         "ContractKindEnum": "assets.models.Contract.Kind",
         "CIStatusEnum": "cmdb.models.CI.Status",
+        "LicenceStatusEnum": "assets.licensing.STATUS_CHOICES",
         # A type whose detail adds extension fields has two components with its states (Task, TaskDetail).
         "TaskStateEnum": "fulfilment.workflow.WORKFLOW.state_choices",
         "CIEnvironmentEnum": "cmdb.models.CI.Environment",

@@ -143,7 +143,7 @@ class LicenceLineSerializer(serializers.Serializer):
     entitled = serializers.IntegerField()
     consumed = serializers.IntegerField()
     gap = serializers.IntegerField(help_text="entitled - consumed: positive is spare, negative is short.")
-    status = serializers.ChoiceField(choices=list(licensing.STATUS_LABELS))
+    status = serializers.ChoiceField(choices=licensing.STATUS_CHOICES)
     unit_cost = serializers.DecimalField(max_digits=24, decimal_places=4, allow_null=True,
                                          help_text="Quantity-weighted average unit cost; null when unknown.")
     gap_cost = money(allow_null=True, help_text="|gap| x unit cost, to the cent; null when the price is unknown.")
@@ -152,7 +152,7 @@ class LicenceLineSerializer(serializers.Serializer):
 
 class ProductComplianceSerializer(serializers.Serializer):
     product = SoftwareProductRefSerializer()
-    status = serializers.ChoiceField(choices=list(licensing.STATUS_LABELS))
+    status = serializers.ChoiceField(choices=licensing.STATUS_CHOICES)
     shortfall_cost = money(allow_null=True, help_text="What buying the missing licences costs (null: unknown price).")
     shelfware_cost = money(help_text="What the licences nobody uses cost.")
     lines = LicenceLineSerializer(many=True)

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.axe import assert_accessible
+from tests.browser.conftest import SHOTS
 from tests.browser.test_incident_flow import create_incident, shot, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
@@ -173,8 +174,8 @@ def test_import_watch_progress_open_ci_and_see_impact_on_incident(page, worker_s
         re.compile(r"lnx-db-01.*shop-db.*Online Sales"))
     assert_accessible(page, "the incident's page")
     check_layout(page, "the incident's page")
-    card.scroll_into_view_if_needed()
-    shot(page, "cmdb-5-incident-card")
+    shot(page, "cmdb-5-incident")
+    card.screenshot(path=str(SHOTS / "cmdb-5b-incident-card.png"))
 
     # -- a CI named on a new incident through the card's search-as-you-type -------------------------
     create_incident(page, server, requester_label="Robin User <user@acme.example>", title=f"Payments slow {run}")
@@ -182,12 +183,16 @@ def test_import_watch_progress_open_ci_and_see_impact_on_incident(page, worker_s
     expect(card).to_contain_text("No affected CIs named.")
     card.get_by_label("Add an affected CI").press_sequentially("lnx-web-0", delay=30)
     page.get_by_role("button", name="Add lnx-web-02 as an affected CI").click()
+    expect(page).to_have_url(re.compile(r"/desk/incidents/INC\d+/#affected-cis$"))
     card = page.locator("#affected-cis")
     expect(card.get_by_test_id("affected-ci")).to_contain_text(["lnx-web-02"])
+    # Back on the card after the add: its heading is in view below the sticky top bar, not under it.
+    title_box, bar_box = page.locator("#affected-cis-title").bounding_box(), page.locator(".topbar").bounding_box()
+    assert title_box["y"] >= bar_box["y"] + bar_box["height"], (title_box, bar_box)
+    page.screenshot(path=str(SHOTS / "cmdb-6-incident-added-ci.png"))
     payments = card.get_by_test_id("impacted-service").filter(has_text="Online Sales")
     expect(payments.get_by_test_id("impact-path")).to_contain_text(re.compile(r"lnx-web-02.*Online Sales"))
     assert_accessible(page, "the new incident's page")
-    shot(page, "cmdb-6-incident-added-ci")
     sign_out(page)
 
     # -- an admin's top bar has Settings too: still on screen at both widths -------------------------
@@ -195,5 +200,6 @@ def test_import_watch_progress_open_ci_and_see_impact_on_incident(page, worker_s
     page.goto(server.url("acme", "/desk/cmdb/"))
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings")).to_be_visible()
     check_layout(page, "the CMDB list (as an admin)")
-    shot(page, "cmdb-7-list-admin")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(SHOTS / "cmdb-7-topbar-admin-1280.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 120})
     assert not page.console_errors, page.console_errors

@@ -158,6 +158,7 @@ def live_worker(db: SeededDatabase, queue: str):
         [sys.executable, "-m", "celery", "-A", "itsm", "worker", "--pool=solo", "--loglevel=INFO", "-Q", queue,
          "-n", f"live-{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=db.environment(ITSM_TEST_EAGER="0", CELERY_QUEUE=queue), stdout=log, stderr=subprocess.STDOUT)
+    process.log_path = log.name  # for a test to show what the worker did when a task never finished
     try:
         yield process
     finally:

@@ -38,7 +38,7 @@ def test_the_ci_page_shows_what_the_ci_is_and_what_it_touches(tenant, agent, mak
     assert sightings.index("scanner") < sightings.index("old-cmdb") < sightings.index(">Stale</span>")
     # Graph: an accessible SVG with every CI within depth 2 and labelled edges; a service is marked in text.
     graph = page[page.index('id="graph"'):page.index('id="relationships"')]
-    assert 'role="img"' in graph and "<title id=\"graph-title\">" in graph
+    assert 'role="group"' in graph and "<title id=\"graph-title\">" in graph
     for name in ("core-sw-01", "shop-db", "lnx-db-01"):
         assert name in graph
     assert "★ Shop" in graph  # two hops: hosts shop-db, which Shop uses

@@ -55,11 +55,25 @@ def _progress(job: ImportJob) -> dict:
     return {"value": done, "max": job.total_rows or 1, "text": f"{done:,} of {job.total_rows:,} rows"}
 
 
+def _as_in_the_file(job: ImportJob, rejection) -> dict:
+    """A rejection as the uploader knows the file: a CSV's line number (the header is line 1) and its column
+    names (``attr.<name>``, where errors say ``attributes.<name>``); empty cells left out."""
+    csv = job.format == ImportJob.Format.CSV
+
+    def column(field: str) -> str:
+        return "attr." + field.removeprefix("attributes.") if csv and field.startswith("attributes.") else field
+
+    return {"where": f"Line {rejection.row_number + 1}" if csv else f"Item {rejection.row_number}",
+            "errors": [(column(field), reason) for field, reasons in rejection.errors.items() for reason in reasons],
+            "data": [(key, value) for key, value in rejection.data.items() if value not in ("", None, [], {})]}
+
+
 @agent_required
 def import_detail(request, pk):
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=pk)
     rejections = Paginator(job.rejections.order_by("row_number"), PER_PAGE).get_page(request.GET.get("page"))
     context = {"nav": "cmdb", "job": job, "progress": _progress(job), "rejections": rejections,
+               "rejection_rows": [_as_in_the_file(job, rejection) for rejection in rejections],
                "polling": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)}
     template = "cmdb/imports/_job.html" if request.htmx else "cmdb/imports/detail.html"
     return render(request, template, context)

@@ -1,4 +1,4 @@
-"""Affected CIs in the demo: the database server behind the web shop, named on one open incident per tenant.
+"""Affected CIs in the demo: the shop's database server and the payroll database, named on open incidents.
 
 Runs after the CMDB estate (demo/cmdb.py builds "lnx-db-01" under the Online Sales service): does
 nothing while that CI does not exist, and nothing the second time.
@@ -7,32 +7,53 @@ nothing while that CI does not exist, and nothing the second time.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, Value, When
 from django_tenants.utils import schema_context
 
 from tickets.services import SystemActor
 
-DEMO_CI = "lnx-db-01"
-# The incident it explains best: the web shop's checkout errors (then a major incident, then the most urgent).
-BEST_TITLE = "Website checkout"
+WEB_SHOP_INCIDENT = {
+    "title": "Web shop orders time out at payment",
+    "description": "Since 09:10 customers wait up to a minute after *Pay now* and many orders time out. "
+                   "The shop database server shows high I/O wait.",
+}
+# (CI, title of the open incident it explains, the incident to raise when none is open)
+PAIRS = [
+    ("lnx-db-01", "Web shop orders time out", WEB_SHOP_INCIDENT),
+    ("payroll-db", "Payroll export to the bank fails", None),
+]
 
 
 @transaction.atomic
 def name_affected_demo_cis(tenant) -> int:
-    """Name ``lnx-db-01`` as affected on one open demo incident of ``tenant``; returns how many it named (0 or 1)."""
+    """Name the estate's CIs on the open demo incidents they explain; returns how many it named.
+
+    ``lnx-db-01`` (behind Online Sales) goes on an open web-shop incident, raised for the demo when the seeded
+    checkout incidents are all resolved by now; ``payroll-db`` on the open payroll export P1.
+    """
+    from accounts.models import AssignmentGroup, User
     from cmdb import affected
     from cmdb.models import CI, AffectedCI
+    from incidents import services as incident_services
     from incidents.models import Incident
 
+    named = 0
     with schema_context(tenant.schema_name):
-        ci = CI.objects.select_related("ci_class").filter(name=DEMO_CI).order_by("id").first()
-        if ci is None or AffectedCI.objects.filter(ci=ci, ticket_type=Incident._meta.label_lower).exists():
-            return 0
-        incident = (Incident.objects.filter(state__in=sorted(Incident.workflow.open_states))
-                    .annotate(fits=Case(When(title__startswith=BEST_TITLE, then=Value(0)), default=Value(1),
-                                        output_field=IntegerField()))
-                    .order_by("fits", "-is_major", "priority", "opened_at", "id").first())
-        if incident is None:
-            return 0
-        affected.add_affected(incident, ci, by=SystemActor("demo data"))
-        return 1
+        label = Incident._meta.label_lower
+        open_incidents = Incident.objects.filter(state__in=sorted(Incident.workflow.open_states))
+        for ci_name, title, new_incident in PAIRS:
+            ci = CI.objects.filter(name=ci_name).order_by("id").first()
+            if ci is None or AffectedCI.objects.filter(ci=ci, ticket_type=label).exists():
+                continue
+            incident = open_incidents.filter(title__startswith=title).order_by("opened_at", "id").first()
+            if incident is None and new_incident:
+                requester = User.objects.get(email=f"user@{tenant.slug}.example")
+                agent = User.objects.get(email=f"agent@{tenant.slug}.example")
+                incident = incident_services.create_incident(
+                    by=agent, requester=requester, title=new_incident["title"], description=new_incident["description"],
+                    impact=2, urgency=1, channel="phone", assignee=agent,
+                    assignment_group=AssignmentGroup.objects.filter(name="Business Applications").first())
+            if incident is None:
+                continue
+            affected.add_affected(incident, ci, by=SystemActor("demo data"))
+            named += 1
+    return named

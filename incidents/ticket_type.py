@@ -52,7 +52,7 @@ INCIDENT_TYPE = TicketType(
     row_tags=_row_tags,
     resolve_with_note=services.resolve_with_note,
     # SLA clocks; the known-error card of problem management (workarounds, "create problem"); affected CIs.
-    extensions=("sla", "known_errors", "tasks", "cmdb"),
+    extensions=("sla", "cmdb", "known_errors", "tasks"),
     detail_related=("created_by",),
     annotate_list=hierarchy.with_is_child,
     nav_order=10,

@@ -117,7 +117,9 @@ def test_import_watch_progress_open_ci_and_see_impact_on_incident(page, worker_s
     rejections = page.get_by_role("region", name="Rejected rows").locator("tbody tr")
     expect(rejections).to_have_count(2)
     expect(rejections.filter(has_text=f"qbit-{run}")).to_contain_text("No CI class “quantum_server”")
-    expect(rejections.filter(has_text=f"lnx-e2e-{run}-bad")).to_contain_text("cpu_cores")
+    # Named as in the file: its line (the header is line 1) and its column.
+    expect(rejections.filter(has_text=f"lnx-e2e-{run}-bad")).to_contain_text("attr.cpu_cores")
+    expect(rejections.filter(has_text=f"lnx-e2e-{run}-bad").locator("th")).to_have_text(re.compile(r"^Line \d+$"))
     assert re.search(r"Task cmdb\.tasks\.run_import\[[^]]+\] succeeded", server.worker_log()), server.worker_log()
     assert_accessible(page, "the import's report")
     check_layout(page, "the import's report")

@@ -185,7 +185,7 @@ def test_another_tenant_cannot_see_or_change_alphas_affected_cis(tenant, other_t
 def test_demo_names_the_database_server_on_one_open_incident_once(tenant, agent):
     from demo.affected import name_affected_demo_cis
 
-    open_incident = make_incident(by=agent, title="Web shop checkout fails")
+    open_incident = make_incident(by=agent, title="Web shop orders time out at payment")
     assert name_affected_demo_cis(tenant) == 0  # no estate yet: nothing to name
     cis = shop_chain(by=agent)
     assert name_affected_demo_cis(tenant) == 1

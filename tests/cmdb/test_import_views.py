@@ -25,7 +25,7 @@ def test_upload_runs_and_the_report_shows_rejections(tenant, agent, make_client,
     assert response.status_code == 302 and response["Location"] == f"/desk/cmdb/imports/{job.pk}/"
     page = client.get(response["Location"]).content.decode()
     assert "2 of 2 rows" in page and 'hx-trigger="every 1s"' not in page  # done: no polling
-    assert "No CI class “nope”" in page and "Run again" in page and '<th scope="row">2</th>' in page
+    assert "No CI class “nope”" in page and "Run again" in page and '<th scope="row">Line 3</th>' in page  # the header is line 1
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/desk/cmdb/imports/{job.pk}/run-again/")
     job.refresh_from_db()

@@ -3,10 +3,10 @@
     DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/cmdb_page.py [--runs 50] [--gunicorn]
 
 Uses tenant ``cmdbbench`` as ``bench/cmdb_impact.py`` seeds it (seeded here too if missing), an agent
-``agent@cmdbbench.test`` of its own, and production settings (DEBUG off). For each representative CI (a core
-switch: thousands of CIs downstream; an access switch: the most relationships; a Linux server hosting
-applications; an application; a business service) it requests the full page (graph at its default depth, impact list, relationships, history,
-sightings, tickets):
+``agent@cmdbbench.test`` of its own, and production settings (DEBUG off). For each representative CI (a
+core switch: thousands of CIs downstream; an access switch: the most relationships; a Linux server hosting
+applications; an application; a business service) it requests the full page (graph at its default depth,
+impact list, relationships, history, sightings, tickets):
 
 1. in-process through Django's test Client, logged in, on the tenant's host: the whole request/response
    cycle (middleware, tenant routing, session, view, template) with no socket. Wall median / p95 of ``--runs``
@@ -58,6 +58,8 @@ def parse_args(argv=None):
     parser.add_argument("--runs", type=int, default=50, help="Timed requests per page (after 3 warm-up ones).")
     parser.add_argument("--gunicorn", action="store_true", help="Also time the pages from a real gunicorn worker.")
     parser.add_argument("--profile", action="store_true", help="Print a cProfile of the core switch's page.")
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="gc.freeze() once Django is loaded (in-process only), as bench/cmdb_impact.py does.")
     return parser.parse_args(argv)
 
 
@@ -219,14 +221,18 @@ def render(rows, loads) -> str:
     head = ["| CI | class | reach (depth 10) | in-process median / p95 | CPU per page: app + DB | queries | "
             "page size | gunicorn: server median / p95 | gunicorn: client median / p95 |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    import gc
+
     lines = [f"Machine: {report.machine()}",
+             f"Garbage collector (in-process): {'frozen after setup' if gc.get_freeze_count() else 'as started'}",
              f"Load average (1, 5, 15 min) before: {' '.join(f'{v:.2f}' for v in loads[0])}", ""] + head
     for r in rows:
         m, g = r["in_process"], r.get("gunicorn")
         ok = "met" if m["p95"] <= TARGET_MS else "**missed**"
-        lines.append(f"| {r['name']} ({r['label']}) | {r['class']} | {r['reach']} | {m['median']} / {m['p95']} ms ({ok}) "
-                     f"| {m['app_cpu']} + {m['db_cpu']} ms | {m['queries']} | {m['bytes'] // 1024} KiB | "
-                     + (f"{g['server_median']} / {g['server_p95']} ms | {g['median']} / {g['p95']} ms |" if g else "— | — |"))
+        served = f"{g['server_median']} / {g['server_p95']} ms | {g['median']} / {g['p95']} ms |" if g else "— | — |"
+        lines.append(f"| {r['name']} ({r['label']}) | {r['class']} | {r['reach']} | "
+                     f"{m['median']} / {m['p95']} ms ({ok}) | {m['app_cpu']} + {m['db_cpu']} ms | {m['queries']} | "
+                     f"{m['bytes'] // 1024} KiB | {served}")
     labels = list(rows[0]["parts"])
     lines += ["", "Median wall ms of each part, called alone:", "",
               "| CI | " + " | ".join(labels) + " |", "| --- |" + " --- |" * len(labels)]
@@ -254,6 +260,11 @@ def main(argv=None) -> None:
     client.force_login(agent)
     from cmdb import ci_page
 
+    if args.gc_freeze:
+        import gc
+
+        gc.collect()
+        gc.freeze()
     loads = [os.getloadavg()]
     rows = []
     for label, kind, site, index in PAGES:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.urls import reverse
-
-from cmdb import impact, queries
+from cmdb import impact, links, queries
 from cmdb.models import CI, Relationship
 
 MAX_NODES = 60
@@ -94,9 +92,11 @@ def build(ci: CI, *, depth: int = DEFAULT_DEPTH, max_nodes: int = MAX_NODES,
     kept_ids, hidden = ranked[:max_nodes - 1], max(0, len(ranked) - (max_nodes - 1))
     kept = CI.objects.filter(pk__in=kept_ids).select_related("ci_class").only("name", "ci_class__name", "ci_class_id")
 
+    url_of = links.ci_detail_urls()
+
     def node(other, column):
         return Node(other.pk, other.name, other.ci_class.name, other.ci_class_id in service_class_ids, column,
-                    reverse("cmdb:detail", args=[other.pk]))
+                    url_of(other.pk))
 
     center = node(ci, 0)
     nodes = [center] + [node(other, columns[other.pk]) for other in kept]

@@ -184,3 +184,25 @@ def test_requesters_and_other_tenants_cannot_open_a_ci(tenant, agent, make_clien
     assert estate["server"].outgoing.count() == 1
     estate["server"].refresh_from_db()
     assert estate["server"].name == "lnx-db-01"
+
+
+def test_names_in_impact_paths_and_relationship_lists_are_escaped(tenant, agent, make_client):
+    """The impact paths and the relationship links are built in Python (cmdb_paths, cmdb.links), not by the
+    template: names are still escaped and the links still point where reverse() would."""
+    from django.urls import reverse
+
+    estate = desk_estate.build(agent)
+    c, t = desk_estate.classes(), desk_estate.rel_types()
+    app = services.create_ci(by=agent, name="<i>odd</i> & app", ci_class=c["application"])
+    relationship = services.add_relationship(by=agent, type=t["runs_on"], source=app, target=estate["server"])
+    client = make_client(tenant, agent)
+    page = client.get(f"/desk/cmdb/{estate['switch'].pk}/").content.decode()
+    impact = page[page.index('id="impact"'):page.index('id="tickets"')]
+    assert "<i>odd</i>" not in page and "&lt;i&gt;odd&lt;/i&gt; &amp; app" in impact
+    server_url = reverse("cmdb:detail", args=[estate["server"].pk])
+    assert f'<a href="{server_url}">lnx-db-01</a>' in impact  # a step of the path, linked
+    page = client.get(server_url).content.decode()
+    listed = page[page.index('id="relationships"'):page.index("Add a relationship")]
+    assert f'<a href="{reverse("cmdb:detail", args=[app.pk])}">&lt;i&gt;odd&lt;/i&gt; &amp; app</a>' in listed
+    remove = reverse("cmdb:relationship_remove", args=[estate["server"].pk, relationship.pk])
+    assert f'action="{remove}"' in listed

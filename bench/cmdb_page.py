@@ -243,6 +243,7 @@ def render(rows, loads) -> str:
 
 
 def main(argv=None) -> None:
+    RESULTS.mkdir(exist_ok=True)
     args = parse_args(argv)
     setup_django()
     from django.db import connection

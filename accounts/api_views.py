@@ -13,10 +13,9 @@ from accounts.api_serializers import (
     TokenLoginSerializer,
 )
 from accounts.models import ApiToken
-from core.api.errors import ErrorSerializer
+from core.api.errors import ERROR, ErrorSerializer
 from core.api.views import ApiViewMixin
 
-ERROR = OpenApiResponse(ErrorSerializer)
 
 
 @extend_schema_view(

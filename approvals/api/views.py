@@ -17,11 +17,10 @@ from approvals.api.serializers import (
     DecideInputSerializer,
 )
 from approvals.models import ApprovalChainDefinition, ApprovalRequest, StageDefinition
-from core.api.errors import ErrorSerializer
+from core.api.errors import ERROR, ErrorSerializer
 from core.api.pagination import NewestFirstPagination
 from core.api.views import ApiViewMixin
 
-ERROR = OpenApiResponse(ErrorSerializer)
 STATE = OpenApiParameter("state", str, enum=list(queries.STATES), required=False,
                          description="`waiting` (the default): what I may decide now, as approver or active delegate; "
                                      "a request state; or `all`.")

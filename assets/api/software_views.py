@@ -31,13 +31,10 @@ from assets.api.software_serializers import (
 )
 from assets.filters_software import EntitlementFilter, InstallationFilter, PatchFilter, PatchStateFilter
 from assets.models import Entitlement, Installation, Patch, PatchState, SoftwareProduct
-from core.api.errors import ErrorSerializer
+from core.api.errors import ERROR, READ_ERRORS, WRITE_ERRORS
 from core.api.pagination import NewestFirstPagination
 from core.api.views import ApiViewMixin
 
-ERROR = OpenApiResponse(ErrorSerializer)
-READ_ERRORS = {401: ERROR, 403: ERROR}
-WRITE_ERRORS = {400: ERROR, 401: ERROR, 403: ERROR}
 
 
 class AgentAccess(BasePermission):

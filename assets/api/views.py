@@ -27,13 +27,11 @@ from assets.api.serializers import (
 )
 from assets.filters import AssetFilter, ContractFilter
 from assets.models import Asset
-from core.api.errors import ErrorSerializer
+from core.api.errors import ERROR, READ_ERRORS, ErrorSerializer
 from core.api.pagination import NewestFirstPagination
 from core.api.views import ApiViewMixin
 from tickets.api.preconditions import IF_MATCH_PARAMETER, expected_version
 
-ERROR = OpenApiResponse(ErrorSerializer)
-READ = {401: ERROR, 403: ERROR}
 WRITE = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR}
 STALE = {412: OpenApiResponse(ErrorSerializer, description="`version` is not the asset's current one: nothing changed.")}
 
@@ -71,11 +69,11 @@ def _version(request, asset: Asset, body_version: int | None) -> int | None:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List assets", responses={200: AssetSerializer(many=True), 400: ERROR, **READ}),
+    list=extend_schema(summary="List assets", responses={200: AssetSerializer(many=True), 400: ERROR, **READ_ERRORS}),
     retrieve=extend_schema(summary="An asset, with its value today and its CI",
                            description='The ETag is the asset\'s version (e.g. `"3"`); send it as If-Match to guard a '
                                        "write.",
-                           responses={200: AssetSerializer, 404: ERROR, **READ}),
+                           responses={200: AssetSerializer, 404: ERROR, **READ_ERRORS}),
     create=extend_schema(summary="Create an asset", request=AssetCreateSerializer,
                          description="The tag is generated (AST-000123) unless given; serial numbers and tags are "
                                      "unique; the salvage value is at most the cost.",
@@ -154,9 +152,9 @@ class AssetViewSet(AssetsApiViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="List contracts, ending soonest first",
-                       responses={200: ContractSerializer(many=True), 400: ERROR, **READ}),
+                       responses={200: ContractSerializer(many=True), 400: ERROR, **READ_ERRORS}),
     retrieve=extend_schema(summary="A contract with the assets it covers",
-                           responses={200: ContractSerializer, 404: ERROR, **READ}),
+                           responses={200: ContractSerializer, 404: ERROR, **READ_ERRORS}),
     create=extend_schema(summary="Create a support, lease or warranty contract", request=ContractInputSerializer,
                          description="Refused: an end before the start, a number the vendor already has, unknown "
                                      "assets, or an asset already covered by the same vendor's contract of the same "

@@ -1,6 +1,6 @@
 """/api/v1/cmdb/imports/: start an import (a file, or rows in JSON), poll its job, page through its rejections."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -15,11 +15,10 @@ from cmdb.api.serializers_imports import (
     ImportUploadSerializer,
 )
 from cmdb.models import ImportJob
-from core.api.errors import ErrorSerializer
+from core.api.errors import ERROR
 from core.api.pagination import NewestFirstPagination, OldestFirstPagination
 from core.api.views import ApiViewMixin
 
-ERROR = OpenApiResponse(ErrorSerializer)
 
 
 class AgentsOnly(BasePermission):

@@ -38,15 +38,12 @@ from cmdb.api.serializers import (
 from cmdb.class_schemas import class_schemas
 from cmdb.reach import reach
 from cmdb.models import CI, Relationship, RelationshipType
-from core.api.errors import ErrorSerializer
+from core.api.errors import ERROR, READ_ERRORS, WRITE_ERRORS
 from core.api.pagination import NewestFirstPagination, OldestFirstPagination
 from core.api.views import ApiViewMixin
 from core.exceptions import ValidationFailed
 from tickets.api.preconditions import IF_MATCH_PARAMETER, expected_version
 
-ERROR = OpenApiResponse(ErrorSerializer)
-READ_ERRORS = {401: ERROR, 403: ERROR}
-WRITE_ERRORS = {400: ERROR, 401: ERROR, 403: ERROR}
 SOURCE = "api"
 ETAG_HEADER = OpenApiParameter(
     "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 201],

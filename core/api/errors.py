@@ -8,6 +8,7 @@ transition, 412 stale version, ...). Clients branch on ``code`` and show
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -28,6 +29,12 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per input field (dotted paths for nested input); empty when the error is not about a field.",
     )
+
+
+# The documented error responses every view names (drf-spectacular's ``responses=``): one definition.
+ERROR = OpenApiResponse(ErrorSerializer)
+READ_ERRORS = {401: ERROR, 403: ERROR}
+WRITE_ERRORS = {400: ERROR, 401: ERROR, 403: ERROR}
 
 
 class UnknownFields(exceptions.ValidationError):

@@ -20,7 +20,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.errors import ErrorSerializer
+from core.api.errors import ERROR, READ_ERRORS, WRITE_ERRORS
 from core.api.pagination import NewestFirstPagination
 from core.api.views import ApiViewMixin
 from sla import configuration, metrics
@@ -46,9 +46,6 @@ from sla.models import Calendar, Clock, EscalationRule, Metric, Policy
 from tickets.filters import InstantFilter
 from tickets.registry import ticket_models
 
-ERROR = OpenApiResponse(ErrorSerializer)
-READ_ERRORS = {401: ERROR, 403: ERROR}
-WRITE_ERRORS = {400: ERROR, 401: ERROR, 403: ERROR}
 
 
 class SlaAccess(BasePermission):

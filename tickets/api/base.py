@@ -21,7 +21,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from core.api.conditional import tag_or_not_modified
-from core.api.errors import ErrorSerializer
+from core.api.errors import ERROR
 from core.api.pagination import NewestFirstPagination, OldestFirstPagination
 from core.api.views import ApiViewMixin
 from core.exceptions import NotPermitted
@@ -43,7 +43,6 @@ from tickets.api.serializers import (
 from tickets.attachments import can_download, download_response
 from tickets.workflow import AGENT
 
-ERROR = OpenApiResponse(ErrorSerializer)
 NUMBER_PARAMETER = OpenApiParameter(
     "number", OpenApiTypes.STR, OpenApiParameter.PATH,
     description="The ticket number, e.g. INC0001001 (case-insensitive). Database ids are not accepted.",

@@ -14,14 +14,13 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.errors import ErrorSerializer
+from core.api.errors import ERROR
 from core.api.strict import StrictInputMixin
 from tickets.api.serializers import UserRefSerializer
 from tickets.links.kinds import side_choices
 from tickets.links.queries import links_of
 from tickets.links.services import link_by_number, unlink
 
-ERROR = OpenApiResponse(ErrorSerializer)
 NUMBER = OpenApiParameter("number", OpenApiTypes.STR, OpenApiParameter.PATH,
                           description="The ticket number, e.g. INC0001001 (case-insensitive).")
 LINK_ID = OpenApiParameter("link_id", OpenApiTypes.INT, OpenApiParameter.PATH,

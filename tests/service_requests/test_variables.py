@@ -147,4 +147,9 @@ def test_a_cycle_of_conditions_is_refused():
 
 
 def test_the_rich_form_is_a_valid_definition():
-    validate_definitions(FORM)
+    assert all(definition_errors(variable, FORM) == {} for variable in FORM)
+    assert validate_definitions(FORM) is None  # raises ValidationFailed on any inconsistency
+    broken = [*FORM, FORM[0]]  # the same check refuses the form once it is inconsistent
+    with pytest.raises(ValidationFailed) as caught:
+        validate_definitions(broken)
+    assert caught.value.fields == {"reason.name": ["Two variables have this name."]}

@@ -17,7 +17,7 @@ from django.db.models import OuterRef
 
 from cmdb import impact
 from cmdb.models import CI, AffectedCI
-from cmdb.reach import ReachedCI, reach
+from cmdb.reach import ReachedCI, shaped
 from core.exceptions import NotPermitted, ValidationFailed
 from tickets import types
 from tickets.models import TimelineEntry, ticket_type_label
@@ -102,11 +102,11 @@ def cis_in_order(ids: list[int]) -> list[CI]:
 def impacted_services_of(ci_ids: list[int], *, depth: int = impact.DEFAULT_DEPTH) -> list[ReachedCI]:
     """Every business service ``ci_ids`` take down, with its path, most direct first (then by name).
 
-    The affected CIs that are services count at depth 0; the rest are reached downstream (a walk
-    never returns its start, so nothing is counted twice). The same question as
-    ``cmdb.impact.impacted_services`` once that exists; this can then delegate to it.
+    The affected CIs that are services count at depth 0. The walk keeps only services in the database
+    (``cmdb.impact.impacted_services``), so a ticket naming a core switch loads its few services, not the
+    thousands of CIs behind them.
     """
-    return [reached for reached in reach(ci_ids, depth=depth, include_start=True) if reached.is_business_service]
+    return shaped(impact.impacted_services(ci_ids, depth=depth)) if ci_ids else []
 
 
 def impacted_services(ticket) -> list[ReachedCI]:

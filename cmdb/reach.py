@@ -43,6 +43,11 @@ def reach(start_ids, *, direction: str = "downstream", depth: int = impact.DEFAU
     rows = walk(start_ids, depth=depth) if start_ids else []
     if include_start:
         rows = [impact.Reached(pk, 0, (pk,), ()) for pk in start_ids] + rows
+    return shaped(rows)
+
+
+def shaped(rows: list[impact.Reached]) -> list[ReachedCI]:
+    """Walk rows as ReachedCI, nearest first (then by name): the CIs on their paths read in one query."""
     if not rows:
         return []
     cis = CI.objects.select_related("ci_class").in_bulk({pk for row in rows for pk in row.path})

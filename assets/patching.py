@@ -227,8 +227,8 @@ def services_on_unpatched_critical_servers(*, depth: int = impact.DEFAULT_DEPTH,
                                            behind: list[ServiceCompliance] | None = None) -> list[ServiceAtRisk]:
     """The business services that a server missing a critical patch is behind (see the module docstring).
 
-    A fixed number of queries whatever the estate: the unpatched servers (3), one downstream walk from all
-    of them at once, the business-service classes (2) and the CIs on the paths (1). The walk keeps the
+    A fixed number of queries whatever the estate: the unpatched servers (3), one walk from all of them at
+    once to the business services downstream, and the CIs on the paths (1). The walk keeps the
     shortest path to each CI, so each service is listed with its *nearest* unpatched server and the path
     from it. A caller that has the services' upstream already (``per_service``, as the desk page does)
     passes it as ``behind`` to have every unpatched server behind each service too, at no extra query.
@@ -238,17 +238,17 @@ def services_on_unpatched_critical_servers(*, depth: int = impact.DEFAULT_DEPTH,
     if not servers:
         return []
     by_ci = {server.ci.pk: server for server in servers}
-    reached = impact.downstream(list(by_ci), depth=depth)
+    # Only the business services downstream, filtered in the walk itself (servers are never services).
+    reached = impact.impacted_services(list(by_ci), depth=depth)
     if not reached:
         return []
-    service_classes = cmdb_queries.business_service_class_ids()
     path_ids = {ci_id for r in reached for ci_id in r.path}
     cis = CI.objects.in_bulk(path_ids)
     assets_behind = {row.service.pk: {a.asset.ci_id for a in row.assets} for row in behind or []}
     found = []
     for r in reached:
         service = cis.get(r.ci_id)
-        if service is None or service.ci_class_id not in service_classes or service.status == CI.Status.RETIRED:
+        if service is None or service.status == CI.Status.RETIRED:
             continue
         nearest = by_ci[r.path[0]]
         others = [server for ci_id, server in by_ci.items()

@@ -102,3 +102,17 @@ def test_another_tenant_sees_none_of_the_jobs_reports_or_stale_cis(tenant, agent
         assert "alpha-" not in body and job.filename not in body, url
     # The file itself lives under alpha's path, which beta's storage never names.
     assert job.file.name.startswith("tenants/alpha/")
+
+
+def test_a_rejection_is_named_as_in_its_file():
+    """CSV: the file's line (the header is line 1) and column names; JSON: the item's number; empty cells left out."""
+    from cmdb.models import ImportRejection
+    from cmdb.views_imports import _as_in_the_file
+
+    rejection = ImportRejection(row_number=4, errors={"attributes.cpu_cores": ["Enter a whole number."], "class": ["x"]},
+                                data={"name": "db1", "attr.cpu_cores": "lots", "fqdn": ""})
+    shown = _as_in_the_file(ImportJob(format="csv"), rejection)
+    assert shown == {"where": "Line 5", "errors": [("attr.cpu_cores", "Enter a whole number."), ("class", "x")],
+                     "data": [("name", "db1"), ("attr.cpu_cores", "lots")]}
+    shown = _as_in_the_file(ImportJob(format="json"), rejection)
+    assert shown["where"] == "Item 4" and shown["errors"][0] == ("attributes.cpu_cores", "Enter a whole number.")
